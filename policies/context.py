@@ -1,0 +1,75 @@
+"""The snapshot a guard reads: everything fetched before, so guards stay pure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from tools import ActionType, Channel, Purpose
+
+__all__ = ["ConsentFact", "ContactFact", "CustomerFacts", "IncentiveFact", "PolicyContext"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ConsentFact(_Frozen):
+    channel: Channel
+    purpose: Purpose
+    granted: bool
+
+
+class CustomerFacts(_Frozen):
+    customer_id: str
+    tier: str
+    timezone: str = Field(description="IANA zone, already validated.")
+    currency: str
+    consents: list[ConsentFact] = Field(default_factory=list)
+    open_case_types: list[str] = Field(default_factory=list, description="Types of cases not resolved.")
+    vulnerability_flags: list[str] = Field(default_factory=list)
+    segment: str | None = None
+    attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class ContactFact(_Frozen):
+    """An earlier decided action that reached the customer (from the decision log)."""
+
+    ts: AwareDatetime
+    action_type: ActionType
+    channel: Channel
+    purpose: Purpose
+
+
+class IncentiveFact(_Frozen):
+    """An earlier incentive or goodwill credit given (from the decision log)."""
+
+    ts: AwareDatetime
+    action_type: ActionType
+    kind: str
+    value: Decimal
+    currency: str | None
+
+
+class PolicyContext(_Frozen):
+    now: AwareDatetime
+    customer: CustomerFacts
+    interaction_channel: Channel | None = Field(
+        default=None, description="Channel the customer is on right now, if inbound."
+    )
+    inbound: bool = False
+    recent_contacts: list[ContactFact] = Field(default_factory=list)
+    recent_incentives: list[IncentiveFact] = Field(default_factory=list)
+
+    def has_consent(self, channel: Channel, purpose: Purpose) -> bool:
+        return any(
+            c.granted for c in self.customer.consents if c.channel == channel and c.purpose == purpose
+        )
+
+    def contacts_since(self, window: timedelta, channel: Channel | None = None) -> int:
+        since = self.now - window
+        return sum(
+            1 for c in self.recent_contacts if c.ts > since and (channel is None or c.channel == channel)
+        )

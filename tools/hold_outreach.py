@@ -1,0 +1,31 @@
+"""hold_outreach: deliberately pause proactive contact."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tools.base import ActionType, Purpose, RiskLevel, ToolArgs, ToolCallBase, ToolSpec
+
+__all__ = ["HoldOutreach", "HoldOutreachArgs"]
+
+
+class HoldOutreachArgs(ToolArgs):
+    hours: int = Field(ge=1, le=24 * 90, description="How long to hold proactive outreach.")
+    reason: str = Field(min_length=1, max_length=200, description="Why outreach is held.")
+
+
+class HoldOutreach(ToolCallBase):
+    """Pause proactive outreach to this customer for a while."""
+
+    spec = ToolSpec(
+        name=ActionType.HOLD_OUTREACH,
+        description="Pause proactive outreach to this customer for a while.",
+        purpose=Purpose.SERVICE,
+        risk=RiskLevel.LOW,
+        reversible=True,
+        contacts_customer=False,
+    )
+    type: Literal[ActionType.HOLD_OUTREACH] = ActionType.HOLD_OUTREACH
+    args: HoldOutreachArgs

@@ -1,0 +1,69 @@
+"""offer_incentive: a discount or free period, a marketing lever."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from tools.base import (
+    ActionType,
+    Channel,
+    Currency,
+    Identifier,
+    Purpose,
+    RiskLevel,
+    ToolArgs,
+    ToolCallBase,
+    ToolSpec,
+)
+
+__all__ = ["IncentiveKind", "OfferIncentive", "OfferIncentiveArgs"]
+
+IncentiveKind = Literal["percent_discount", "amount_discount", "free_months"]
+
+
+class OfferIncentiveArgs(ToolArgs):
+    kind: IncentiveKind = Field(description="Kind of incentive.")
+    value: Decimal = Field(
+        gt=0, max_digits=10, decimal_places=2,
+        description="Percent (percent_discount), money (amount_discount) or months (free_months).",
+    )
+    currency: Currency | None = Field(
+        default=None, description="ISO 4217 currency; required for amount_discount."
+    )
+    channel: Literal[Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.IN_APP, Channel.CHAT, Channel.PHONE] = Field(
+        description="Channel the offer is presented on."
+    )
+    offer_id: Identifier = Field(description="Offer catalog id.")
+    expires_in_days: int = Field(default=14, ge=1, le=90, description="Validity of the offer.")
+
+    @model_validator(mode="after")
+    def _check_units(self) -> Self:
+        if self.kind == "amount_discount" and self.currency is None:
+            raise ValueError("currency is required for amount_discount")
+        if self.kind == "percent_discount" and self.value > 100:
+            raise ValueError("percent_discount value must be <= 100")
+        if self.kind == "free_months" and self.value != self.value.to_integral_value():
+            raise ValueError("free_months value must be a whole number")
+        return self
+
+
+class OfferIncentive(ToolCallBase):
+    """Offer the customer an incentive (discount or free months)."""
+
+    spec = ToolSpec(
+        name=ActionType.OFFER_INCENTIVE,
+        description="Offer the customer an incentive (discount or free months).",
+        purpose=Purpose.MARKETING,
+        risk=RiskLevel.MEDIUM,
+        reversible=False,
+        contacts_customer=True,
+    )
+    type: Literal[ActionType.OFFER_INCENTIVE] = ActionType.OFFER_INCENTIVE
+    args: OfferIncentiveArgs
+
+    @property
+    def purpose(self) -> Purpose:
+        return Purpose.MARKETING
