@@ -6,9 +6,11 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from agent.briefing.models import Briefing
 from agent.context import RequestContext
 from agent.events import Event
 from agent.profile import CustomerId, Profile
+from agent.planner.proposal import PlannerNote
 from agent.signals.models import Signals
 from policies.verdict import Evaluation, Outcome
 from tools import ActionCall
@@ -67,6 +69,7 @@ class ProposalTrace(BaseModel):
     rationale: str
     propensity: float = Field(ge=0, le=1)
     value: float = Field(ge=0)
+    lever: float = Field(default=1.0, gt=0, description="Business priority of its playbook.")
     evaluation: Evaluation
 
 
@@ -99,6 +102,7 @@ class DecisionRecordV1(BaseModel):
     signals: Signals
     playbooks: list[PlaybookRef]
     proposals: list[ProposalTrace]
+    planner_notes: list[PlannerNote] = Field(default_factory=list)
     chosen: RankedAction
     alternatives: list[RankedAction]
     approval_required: bool
@@ -110,4 +114,7 @@ class DecisionRecordV1(BaseModel):
     embedding_model: str
     timings_ms: dict[str, float]
     redactions: list[str] = Field(default_factory=list, description="Field paths masked before storing.")
-    briefing_id: str | None = None
+    request_fingerprint: str | None = Field(
+        default=None, description="sha256 of the request, to tell a retry from a different request."
+    )
+    briefing: Briefing | None = None

@@ -1,0 +1,35 @@
+# Two commands for a newcomer: `make run` (service + demo data) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run demo test lint check clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nextbest needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP) ## serve on embedded defaults (SQLite + embedded Chroma) with the demo data
+	$(BIN)/nextbest serve --demo
+
+demo: $(STAMP) ## print the demo decisions and briefings
+	$(BIN)/nextbest demo --fresh
+
+test: $(STAMP) ## the whole test suite
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff and mypy, as CI runs them
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+check: lint test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

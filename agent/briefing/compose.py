@@ -1,0 +1,200 @@
+"""compose_briefing: facts first, then sections that cite them, then a template narrative."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from agent.briefing.facts import FactBook
+from agent.briefing.models import Briefing, BriefingItem
+from agent.context import RequestContext
+from agent.events import Event
+from agent.ids import new_id
+from agent.playbooks.model import PlaybookHit
+from agent.profile import Profile
+from agent.record import ProposalTrace, RankedAction
+from agent.signals.models import Signals
+from policies import Outcome
+from tools import ActionCall
+
+__all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call"]
+
+PROBLEM_EVENTS = frozenset(
+    {"error", "login_failed", "account_locked", "payment_failed", "checkout_abandoned", "transfer",
+     "contact", "claim_status_viewed", "plan_downgrade_viewed"}
+)
+_MAX_PROBLEMS = 6
+
+
+def describe_call(call: ActionCall) -> str:
+    """A short human description of a typed call, e.g. 'send_message on email (template x)'."""
+    args = call.args.model_dump(mode="json", exclude_none=True)
+    shown = ", ".join(f"{k}={v}" for k, v in args.items() if k not in ("variables", "reason"))
+    return f"{call.type} ({shown})" if shown else str(call.type)
+
+
+def _summary(book: FactBook, profile: Profile, now: datetime) -> list[BriefingItem]:
+    ids = [book.add("profile", "profile.tier", f"tier {profile.tier}")]
+    text = f"{profile.name or profile.customer_id}, {profile.tier} customer"
+    months = profile.tenure_months(now)
+    if months is not None and profile.customer_since is not None:
+        ids.append(book.add("profile", "profile.customer_since", f"customer since {profile.customer_since}"))
+        text += f" for {months // 12} years {months % 12} months"
+    items = [BriefingItem(text=text + ".", fact_ids=ids)]
+    products = [p for p in profile.products if p.status in ("trial", "active", "past_due")]
+    for product in products[:3]:
+        ref = f"profile.products[{product.id}]"
+        detail = f"{product.name} ({product.status}" + (f", ends {product.end_date})" if product.end_date else ")")
+        items.append(BriefingItem(text=f"Has {detail}.", fact_ids=[book.add("profile", ref, detail)]))
+    if profile.vulnerability_flags:
+        flags = ", ".join(profile.vulnerability_flags)
+        fid = book.add("profile", "profile.vulnerability_flags", f"vulnerability flags: {flags}")
+        items.append(BriefingItem(text=f"Needs extra care: {flags}.", fact_ids=[fid]))
+    if profile.nps is not None:
+        fid = book.add("profile", "profile.nps", f"last NPS {profile.nps}")
+        items.append(BriefingItem(text=f"Last NPS score {profile.nps}.", fact_ids=[fid]))
+    return items
+
+
+def _trying(book: FactBook, context: RequestContext, signals: Signals) -> list[BriefingItem]:
+    items = []
+    if context.reason:
+        fid = book.add("context", "context.reason", f"stated reason: {context.reason}")
+        items.append(BriefingItem(text=f"Says: \u201c{context.reason}\u201d", fact_ids=[fid]))
+    if signals.intent.name:
+        fid = book.add("signal", "signals.intent", f"intent {signals.intent.name} ({signals.intent.score:.2f})")
+        ids = [fid] + [book.add("event", e.ref, e.detail) for e in signals.intent.evidence if e.source == "event"]
+        items.append(BriefingItem(text=f"Most likely intent: {signals.intent.name.replace('_', ' ')}.", fact_ids=ids))
+    if signals.journey.journey:
+        fid = book.add(
+            "signal", "signals.journey", f"journey {signals.journey.journey}, stage {signals.journey.stage}"
+        )
+        items.append(
+            BriefingItem(
+                text=f"Journey: {signals.journey.journey.replace('_', ' ')}, currently {signals.journey.stage}.",
+                fact_ids=[fid],
+            )
+        )
+    return items
+
+
+def _event_text(event: Event) -> str:
+    props = ", ".join(f"{k}={v}" for k, v in event.properties.items() if v is not None)
+    said = f" \u2014 \u201c{event.text}\u201d" if event.text else ""
+    return f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type}" + (f" ({props})" if props else "") + said
+
+
+def _problems(book: FactBook, events: Sequence[Event]) -> list[BriefingItem]:
+    problems = [e for e in events if e.type in PROBLEM_EVENTS][-_MAX_PROBLEMS:]
+    return [BriefingItem(text=_event_text(e), fact_ids=[book.add("event", e.id, _event_text(e))]) for e in problems]
+
+
+def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
+    s, eff = signals.sentiment, signals.effort
+    sid = book.add("signal", "signals.sentiment", f"sentiment {s.label} ({s.compound:+.2f}) from {s.texts_scored} texts")
+    eid = book.add(
+        "signal",
+        "signals.effort",
+        f"effort {eff.level}: {eff.repeat_contacts_7d} contacts in 7 days, {eff.transfers} transfers, "
+        f"{eff.failed_logins} failed logins, {eff.errors} errors, {eff.help_dwell_seconds}s on help pages",
+    )
+    rid = book.add("signal", "signals.risk", f"churn risk {signals.risk.level} ({signals.risk.churn:.2f})")
+    return [
+        BriefingItem(text=f"Sentiment {s.label} ({s.compound:+.2f}).", fact_ids=[sid]),
+        BriefingItem(
+            text=f"Effort {eff.level}: {eff.repeat_contacts_7d} contacts this week, {eff.transfers} transfers, "
+            f"{eff.failed_logins} failed logins, {eff.errors} errors.",
+            fact_ids=[eid],
+        ),
+        BriefingItem(text=f"Churn risk {signals.risk.level}.", fact_ids=[rid]),
+    ]
+
+
+def _cases(book: FactBook, profile: Profile) -> list[BriefingItem]:
+    items = []
+    for case in profile.active_cases:
+        text = f"{case.type} case {case.id} ({case.status}, opened {case.opened_at:%Y-%m-%d})"
+        if case.summary:
+            text += f": {case.summary}"
+        items.append(BriefingItem(text=text, fact_ids=[book.add("case", case.id, text)]))
+    return items
+
+
+def _recommended(
+    book: FactBook, chosen: RankedAction, hits: Sequence[PlaybookHit]
+) -> tuple[list[BriefingItem], str | None]:
+    hit = next((h for h in hits if h.playbook.id == chosen.playbook_id), None)
+    described = describe_call(chosen.call)
+    if hit is None:
+        fid = book.add("policy", "safe_default", f"safe default: {described}")
+        return [BriefingItem(text=f"Next: {described}.", fact_ids=[fid])], None
+    fid = book.add("playbook", hit.playbook.key, f"playbook {hit.playbook.key}: {hit.playbook.title}")
+    text = f"Next: {described}, per playbook \u201c{hit.playbook.title}\u201d."
+    if chosen.outcome is Outcome.REQUIRE_APPROVAL:
+        text += " Needs approval before it runs."
+    return [BriefingItem(text=text, fact_ids=[fid])], hit.playbook.talk_track or None
+
+
+def _do_not(book: FactBook, traces: Sequence[ProposalTrace]) -> list[BriefingItem]:
+    items, seen = [], set()
+    for trace in traces:
+        for verdict in trace.evaluation.verdicts:
+            if verdict.outcome not in (Outcome.DENY, Outcome.MODIFY):
+                continue
+            key = (trace.call.type, trace.call.channel, verdict.reason_code)
+            if key in seen:
+                continue
+            seen.add(key)
+            ref = f"{verdict.policy_id}@{verdict.policy_version}"
+            fid = book.add("policy", f"{ref}:{trace.proposal_id}", f"{ref} {verdict.reason_code}: {verdict.message}")
+            verb = "Do not" if verdict.outcome is Outcome.DENY else "Adjusted:"
+            what = describe_call(trace.call)
+            items.append(BriefingItem(text=f"{verb} {what} \u2014 {verdict.message} ({ref})", fact_ids=[fid]))
+    return items
+
+
+def _narrative(sections: Sequence[Sequence[BriefingItem]]) -> str:
+    sentences = []
+    for section in sections:
+        for item in section[:3]:
+            cites = "".join(f"[{f}]" for f in item.fact_ids)
+            sentences.append(f"{item.text.rstrip('.')} {cites}.")
+    return " ".join(sentences)
+
+
+def compose_briefing(
+    *,
+    decision_id: str,
+    now: datetime,
+    profile: Profile,
+    events: Sequence[Event],
+    context: RequestContext,
+    signals: Signals,
+    hits: Sequence[PlaybookHit],
+    traces: Sequence[ProposalTrace],
+    chosen: RankedAction,
+) -> Briefing:
+    book = FactBook()
+    summary = _summary(book, profile, now)
+    trying = _trying(book, context, signals)
+    wrong = _problems(book, events)
+    feelings = _feelings(book, signals)
+    cases = _cases(book, profile)
+    recommended, talk_track = _recommended(book, chosen, hits)
+    do_not = _do_not(book, traces)
+    return Briefing(
+        briefing_id=new_id("brf", ms=int(now.timestamp() * 1000)),
+        decision_id=decision_id,
+        customer_id=profile.customer_id,
+        created_at=now,
+        customer_summary=summary,
+        trying_to_do=trying,
+        what_went_wrong=wrong,
+        sentiment_and_effort=feelings,
+        open_cases=cases,
+        recommended_action=recommended,
+        talk_track=talk_track,
+        do_not=do_not,
+        facts=book.facts,
+        narrative=_narrative([summary, trying, wrong, feelings, recommended]),
+    )

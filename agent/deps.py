@@ -1,0 +1,79 @@
+"""Everything a decision run needs, handed to the graph through LangGraph's run context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from agent.config import AgentConfig
+from agent.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.playbooks.store import PlaybookStore
+from agent.signals.derive import SignalDeriver
+from agent.stores.customers import CustomerStore, SqliteCustomerStore
+from agent.stores.decision_log import DecisionLog, SqliteDecisionLog
+from policies import PolicyPack, load_pack
+
+__all__ = ["Deps", "build_deps"]
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    config: AgentConfig
+    clock: Callable[[], datetime]
+    embedder: Embedder
+    customers: CustomerStore
+    decisions: DecisionLog
+    playbooks: PlaybookStore
+    deriver: SignalDeriver
+    pack: PolicyPack
+
+    def close(self) -> None:
+        self.customers.close()
+        self.decisions.close()
+
+    def check(self) -> dict[str, str]:
+        """Touch each backing component; 'ok' or the error, for /readyz."""
+        results: dict[str, str] = {}
+        probes: dict[str, Callable[[], object]] = {
+            "customers": lambda: self.customers.list_profiles(limit=1),
+            "decision_log": lambda: self.decisions.get("dec_readyz"),
+            "playbooks": self.playbooks.count,
+        }
+        for name, probe in probes.items():
+            try:
+                probe()
+                results[name] = "ok"
+            except Exception as exc:  # readiness reports, it does not raise
+                results[name] = f"error: {type(exc).__name__}: {exc}"
+        return results
+
+
+def _embedder(config: AgentConfig) -> Embedder:
+    if config.embedding == "openai":
+        if not config.embedding_api_key:
+            raise ValueError("embedding=openai needs an API key (NEXTBEST_EMBEDDING_API_KEY)")
+        return OpenAIEmbedder(
+            config.embedding_model, base_url=config.embedding_base_url, api_key=config.embedding_api_key
+        )
+    return MiniLMEmbedder()
+
+
+def build_deps(config: AgentConfig, *, clock: Callable[[], datetime]) -> Deps:
+    """Open the stores named by ``config`` (creating the data directory when needed)."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    embedder = _embedder(config)
+    if config.chroma_mode == "http":
+        playbooks = PlaybookStore.http(config.chroma_host, config.chroma_port, embedder)
+    else:
+        playbooks = PlaybookStore.embedded(config.chroma_path, embedder)
+    return Deps(
+        config=config,
+        clock=clock,
+        embedder=embedder,
+        customers=SqliteCustomerStore(config.database_path),
+        decisions=SqliteDecisionLog(config.database_path),
+        playbooks=playbooks,
+        deriver=SignalDeriver(embedder),
+        pack=load_pack(config.policy_pack),
+    )

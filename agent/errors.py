@@ -1,0 +1,42 @@
+"""One small error hierarchy; the API maps it to HTTP with one handler."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+__all__ = ["ErrorCode", "NextbestError"]
+
+
+class ErrorCode(StrEnum):
+    CUSTOMER_NOT_FOUND = "customer_not_found"
+    DECISION_NOT_FOUND = "decision_not_found"
+    PLAYBOOK_NOT_FOUND = "playbook_not_found"
+    INVALID_CURSOR = "invalid_cursor"
+    INVALID_INPUT = "invalid_input"
+    IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
+    UNAUTHORIZED = "unauthorized"
+
+
+_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.CUSTOMER_NOT_FOUND: 404,
+    ErrorCode.DECISION_NOT_FOUND: 404,
+    ErrorCode.PLAYBOOK_NOT_FOUND: 404,
+    ErrorCode.INVALID_CURSOR: 400,
+    ErrorCode.INVALID_INPUT: 422,
+    ErrorCode.IDEMPOTENCY_MISMATCH: 409,
+    ErrorCode.UNAUTHORIZED: 401,
+}
+
+
+class NextbestError(Exception):
+    """An error a caller can act on: a message for humans, a stable code, an HTTP status."""
+
+    def __init__(self, message: str, code: ErrorCode, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+    @property
+    def status(self) -> int:
+        return _STATUS[self.code]

@@ -1,0 +1,69 @@
+"""The decision graph: load_context → retrieve → plan → guard → arbitrate → [brief] → record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from agent.deps import Deps
+from agent.graph import nodes
+from agent.graph.state import DecisionState, Kind
+from agent.ids import new_id
+from agent.record import DecideRequest, DecisionRecordV1
+
+__all__ = ["DecisionGraph", "build_graph", "run_decision"]
+
+DecisionGraph = CompiledStateGraph[DecisionState, Deps, DecisionState, DecisionState]
+
+
+def _after_arbitrate(state: DecisionState) -> str:
+    return "brief" if state["kind"] == "briefing" else "record"
+
+
+def build_graph() -> DecisionGraph:
+    graph: StateGraph[DecisionState, Deps, DecisionState, DecisionState] = StateGraph(
+        DecisionState, context_schema=Deps
+    )
+    graph.add_node("load_context", nodes.load_context)
+    graph.add_node("retrieve", nodes.retrieve)
+    graph.add_node("plan", nodes.plan)
+    graph.add_node("guard", nodes.guard)
+    graph.add_node("arbitrate", nodes.arbitrate)
+    graph.add_node("brief", nodes.brief)
+    graph.add_node("record", nodes.record)
+    graph.add_edge(START, "load_context")
+    graph.add_edge("load_context", "retrieve")
+    graph.add_edge("retrieve", "plan")
+    graph.add_edge("plan", "guard")
+    graph.add_edge("guard", "arbitrate")
+    graph.add_conditional_edges("arbitrate", _after_arbitrate, ["brief", "record"])
+    graph.add_edge("brief", "record")
+    graph.add_edge("record", END)
+    return graph.compile()
+
+
+async def run_decision(
+    graph: DecisionGraph,
+    deps: Deps,
+    request: DecideRequest,
+    *,
+    kind: Kind,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> DecisionRecordV1:
+    """Run one decision through the graph; the record is written before this returns."""
+    now = deps.clock()
+    initial: dict[str, Any] = {
+        "request": request,
+        "kind": kind,
+        "decision_id": new_id("dec", ms=int(now.timestamp() * 1000)),
+        "now": now,
+        "idempotency_key": idempotency_key,
+        "fingerprint": fingerprint,
+        "timings_ms": {},
+    }
+    final = await graph.ainvoke(initial, context=deps)  # type: ignore[arg-type]
+    record: DecisionRecordV1 = final["record"]
+    return record

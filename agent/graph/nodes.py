@@ -1,0 +1,211 @@
+"""The nodes of the decision graph. Each reads the state, does one step, returns its update.
+
+Blocking work (SQLite, Chroma, ONNX) runs in worker threads, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from agent.arbitrate import rank
+from agent.briefing.compose import compose_briefing
+from agent.deps import Deps
+from agent.graph.context_loader import load
+from agent.graph.state import DecisionState
+from agent.planner.proposal import Proposal
+from agent.planner.rules import check_conditions, plan_rules
+from agent.planner.safe_default import safe_default
+from agent.rationale import explain
+from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace
+from policies import evaluate
+
+__all__ = ["arbitrate", "brief", "guard", "load_context", "plan", "record", "retrieve"]
+
+Node = Callable[[DecisionState, Runtime[Deps]], Awaitable[dict[str, Any]]]
+
+
+def timed(name: str) -> Callable[[Node], Node]:
+    """Adds the node's wall time to ``timings_ms``."""
+
+    def wrap(node: Node) -> Node:
+        @wraps(node)
+        async def run(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+            started = time.perf_counter()
+            update = await node(state, runtime)
+            update["timings_ms"] = {name: round((time.perf_counter() - started) * 1000, 3)}
+            return update
+
+        return run
+
+    return wrap
+
+
+@timed("load_context")
+async def load_context(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    loaded = await asyncio.to_thread(load, runtime.context, state["request"], state["now"])
+    return {
+        "profile": loaded.profile,
+        "profile_source": loaded.profile_source,
+        "events": loaded.events,
+        "signals": loaded.signals,
+        "policy_context": loaded.policy_context,
+        "activation": loaded.activation,
+    }
+
+
+def _query(state: DecisionState) -> str:
+    context, signals = state["request"].context, state["signals"]
+    parts = [context.reason or ""]
+    if signals.intent.name:
+        parts.append(signals.intent.name.replace("_", " "))
+    journey = context.journey or signals.journey.journey
+    if journey:
+        parts.append(journey.replace("_", " "))
+    texts = [e.text for e in reversed(state["events"]) if e.text][:2]
+    parts.extend(texts)
+    query = " ".join(p for p in parts if p).strip()
+    return query or "general customer check-in"
+
+
+@timed("retrieve")
+async def retrieve(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    context, profile = state["request"].context, state["profile"]
+    hits = await asyncio.to_thread(
+        deps.playbooks.search,
+        _query(state),
+        k=deps.config.playbooks_k,
+        journey=context.journey or state["signals"].journey.journey,
+        channel=context.channel if context.direction == "inbound" else None,
+        segment=profile.segment,
+    )
+    return {"hits": check_conditions(hits, state["activation"])}
+
+
+@timed("plan")
+async def plan(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    proposals, notes = plan_rules(
+        state["hits"],
+        activation=state["activation"],
+        profile=state["profile"],
+        signals=state["signals"],
+        context=state["request"].context,
+        now=state["now"],
+    )
+    return {"proposals": proposals, "notes": notes}
+
+
+def _trace(proposal_id: str, proposal: Proposal, state: DecisionState, deps: Deps) -> ProposalTrace:
+    return ProposalTrace(
+        proposal_id=proposal_id,
+        call=proposal.call,
+        playbook_id=proposal.playbook_id,
+        playbook_version=proposal.playbook_version,
+        rationale=proposal.rationale,
+        propensity=proposal.propensity,
+        value=proposal.value,
+        lever=proposal.lever,
+        evaluation=evaluate(proposal.call, state["policy_context"], deps.pack),
+    )
+
+
+@timed("guard")
+async def guard(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    traces = [
+        _trace(f"p{i}", proposal, state, runtime.context)
+        for i, proposal in enumerate(state["proposals"], start=1)
+    ]
+    return {"traces": traces}
+
+
+@timed("arbitrate")
+async def arbitrate(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    context, signals, profile = state["request"].context, state["signals"], state["profile"]
+    traces = list(state["traces"])
+    ranking = rank(traces, signals, context, profile)
+    is_default = not ranking.ranked
+    if is_default:
+        why = "no proposal survived the guards" if traces else "no playbook applied"
+        traces.append(_trace("default", safe_default(context, signals, why), state, runtime.context))
+        ranking = rank(traces, signals, context, profile)
+    chosen = ranking.ranked[0]
+    return {
+        "traces": traces,
+        "ranked": ranking.ranked,
+        "chosen": chosen,
+        "safe_default": is_default,
+        "rationale": explain(chosen, traces, ranking.weights, safe_default=is_default),
+    }
+
+
+@timed("brief")
+async def brief(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    briefing = compose_briefing(
+        decision_id=state["decision_id"],
+        now=state["now"],
+        profile=state["profile"],
+        events=state["events"],
+        context=state["request"].context,
+        signals=state["signals"],
+        hits=state["hits"],
+        traces=state["traces"],
+        chosen=state["chosen"],
+    )
+    return {"briefing": briefing}
+
+
+def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) -> DecisionRecordV1:
+    request, chosen = state["request"], state["chosen"]
+    return DecisionRecordV1(
+        decision_id=state["decision_id"],
+        kind=state["kind"],
+        created_at=state["now"],
+        customer_id=state["profile"].customer_id,
+        idempotency_key=state.get("idempotency_key"),
+        request_fingerprint=state["fingerprint"],
+        profile=state["profile"],
+        events=state["events"],
+        context=request.context,
+        profile_source=state["profile_source"],
+        signals=state["signals"],
+        playbooks=[
+            PlaybookRef(
+                id=h.playbook.id,
+                version=h.playbook.version,
+                title=h.playbook.title,
+                score=round(h.score, 4),
+                conditions_met=h.conditions_met,
+                condition_errors=h.condition_errors,
+            )
+            for h in state["hits"]
+        ],
+        proposals=state["traces"],
+        planner_notes=state.get("notes", []),
+        chosen=chosen,
+        alternatives=state["ranked"][1:],
+        approval_required=chosen.outcome == "require_approval",
+        rationale=state["rationale"],
+        safe_default=state["safe_default"],
+        mode="rules",
+        mode_reason="rules planner: the embedded default (no LLM configured)",
+        policy_pack_version=f"{deps.pack.id}@{deps.pack.version}",
+        embedding_model=deps.embedder.model_id,
+        timings_ms=timings,
+        briefing=state.get("briefing"),
+    )
+
+
+async def record(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+    deps = runtime.context
+    started = time.perf_counter()
+    timings = dict(state.get("timings_ms", {}))
+    timings["record"] = 0.0  # the append's own time cannot be inside the row it writes
+    built = build_record(state, deps, timings)
+    stored = await asyncio.to_thread(deps.decisions.append, built)
+    return {"record": stored, "timings_ms": {"record": round((time.perf_counter() - started) * 1000, 3)}}

@@ -1,0 +1,31 @@
+"""A proposal: a typed tool call a planner puts forward, with where it came from."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tools import ActionCall
+
+__all__ = ["PlannerNote", "Proposal"]
+
+
+class Proposal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    call: ActionCall
+    playbook_id: str | None = None
+    playbook_version: int | None = None
+    rationale: str
+    propensity: float = Field(ge=0, le=1, description="Estimated chance the action succeeds.")
+    value: float = Field(ge=0, description="Relative business value if it succeeds.")
+    lever: float = Field(default=1.0, gt=0, description="Business priority of the playbook.")
+
+
+class PlannerNote(BaseModel):
+    """Something the planner skipped and why (invalid default args, unmet condition)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    playbook_id: str
+    action_type: str
+    note: str

@@ -1,0 +1,166 @@
+"""The agent's public face: what the API and the CLI call. Blocking work runs in threads."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from agent.config import AgentConfig
+from agent.deps import Deps, build_deps
+from agent.errors import ErrorCode, NextbestError
+from agent.events import Event
+from agent.graph import build_graph, run_decision
+from agent.playbooks.model import Playbook
+from agent.playbooks.parse import load_playbooks
+from agent.playbooks.store import IngestReport
+from agent.profile import Profile
+from agent.record import DecideRequest, DecisionRecordV1
+from agent.stores.decision_log import DecisionQuery, IdempotencyConflict
+from agent.stores.page import InvalidCursor, Page
+
+__all__ = ["Decider", "DecisionResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionResult:
+    record: DecisionRecordV1
+    replayed: bool = False
+    """True when an earlier decision with the same idempotency key was returned."""
+
+
+def _fingerprint(request: DecideRequest, kind: str) -> str:
+    return hashlib.sha256(f"{kind}:{request.model_dump_json()}".encode()).hexdigest()
+
+
+class Decider:
+    """Decides, briefs, and reads the stores. One per process; safe for concurrent use."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._graph = build_graph()
+
+    @classmethod
+    def build(cls, config: AgentConfig, *, clock: Callable[[], datetime] | None = None) -> Decider:
+        return cls(build_deps(config, clock=clock or (lambda: datetime.now(UTC))))
+
+    @property
+    def deps(self) -> Deps:
+        return self._deps
+
+    def close(self) -> None:
+        self._deps.close()
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    async def decide(
+        self, request: DecideRequest, *, idempotency_key: str | None = None
+    ) -> DecisionResult:
+        return await self._run(request, idempotency_key=idempotency_key, kind="decision")
+
+    async def brief(
+        self, request: DecideRequest, *, idempotency_key: str | None = None
+    ) -> DecisionResult:
+        """A decision with a handoff briefing attached (``record.briefing``)."""
+        return await self._run(request, idempotency_key=idempotency_key, kind="briefing")
+
+    async def _run(
+        self, request: DecideRequest, *, idempotency_key: str | None, kind: str
+    ) -> DecisionResult:
+        fingerprint = _fingerprint(request, kind)
+        customer_id = request.customer_id or (request.profile.customer_id if request.profile else "")
+        if idempotency_key is not None:
+            earlier = await asyncio.to_thread(
+                self._deps.decisions.find_by_idempotency_key, customer_id, idempotency_key
+            )
+            if earlier is not None:
+                return self._replay(earlier, fingerprint)
+        try:
+            record = await run_decision(
+                self._graph,
+                self._deps,
+                request,
+                kind="briefing" if kind == "briefing" else "decision",
+                idempotency_key=idempotency_key,
+                fingerprint=fingerprint,
+            )
+        except IdempotencyConflict as conflict:  # a concurrent retry won the race
+            return self._replay(conflict.existing, fingerprint)
+        return DecisionResult(record)
+
+    @staticmethod
+    def _replay(earlier: DecisionRecordV1, fingerprint: str) -> DecisionResult:
+        if earlier.request_fingerprint != fingerprint:
+            raise NextbestError(
+                "Idempotency-Key was already used for a different request "
+                f"(decision {earlier.decision_id!r})",
+                ErrorCode.IDEMPOTENCY_MISMATCH,
+                field="Idempotency-Key",
+            )
+        return DecisionResult(earlier, replayed=True)
+
+    async def get_decision(self, decision_id: str) -> DecisionRecordV1:
+        record = await asyncio.to_thread(self._deps.decisions.get, decision_id)
+        if record is None:
+            raise NextbestError(f"decision {decision_id!r} not found", ErrorCode.DECISION_NOT_FOUND)
+        return record
+
+    async def list_decisions(
+        self, query: DecisionQuery, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[DecisionRecordV1]:
+        try:
+            return await asyncio.to_thread(
+                self._deps.decisions.query, query, limit=limit, cursor=cursor
+            )
+        except InvalidCursor as exc:
+            raise NextbestError(str(exc), ErrorCode.INVALID_CURSOR, field="cursor") from None
+
+    # -- customers ---------------------------------------------------------------------------
+
+    async def put_customer(self, profile: Profile) -> bool:
+        """Create or replace a profile; True when it was created."""
+        return await asyncio.to_thread(self._deps.customers.put_profile, profile)
+
+    async def get_customer(self, customer_id: str) -> Profile:
+        profile = await asyncio.to_thread(self._deps.customers.get_profile, customer_id)
+        if profile is None:
+            raise NextbestError(
+                f"customer {customer_id!r} not found", ErrorCode.CUSTOMER_NOT_FOUND, field="customer_id"
+            )
+        return profile
+
+    async def list_customers(self, *, limit: int = 50, cursor: str | None = None) -> Page[Profile]:
+        try:
+            return await asyncio.to_thread(
+                self._deps.customers.list_profiles, limit=limit, cursor=cursor
+            )
+        except InvalidCursor as exc:
+            raise NextbestError(str(exc), ErrorCode.INVALID_CURSOR, field="cursor") from None
+
+    async def add_events(self, customer_id: str, events: Sequence[Event]) -> int:
+        """Append events to a stored customer; re-sent event ids are ignored. Returns new count."""
+        await self.get_customer(customer_id)
+        return await asyncio.to_thread(self._deps.customers.append_events, customer_id, events)
+
+    async def customer_events(self, customer_id: str, *, days: int = 30) -> list[Event]:
+        await self.get_customer(customer_id)
+        since = self._deps.clock() - timedelta(days=days)
+        return await asyncio.to_thread(
+            self._deps.customers.recent_events, customer_id, since=since, limit=self._deps.config.max_events
+        )
+
+    # -- playbooks ---------------------------------------------------------------------------
+
+    async def list_playbooks(self) -> list[Playbook]:
+        return await asyncio.to_thread(self._deps.playbooks.list_active)
+
+    def ingest_playbooks(self, path: Path) -> IngestReport:
+        """Validate and upsert playbooks from a file or folder (blocking; for the CLI)."""
+        return self._deps.playbooks.ingest(load_playbooks(path))
+
+    async def check_ready(self) -> dict[str, str]:
+        """Each backing component and whether it answers: used by /readyz."""
+        return await asyncio.to_thread(self._deps.check)
