@@ -7,8 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "Evidence",
     "EffortSignal",
+    "Evidence",
     "IntentSignal",
     "JourneySignal",
     "Level",

@@ -1,0 +1,68 @@
+"""Derive all signals for one request: built once, then ``derive`` per request (pure, no clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from agent.context import RequestContext
+from agent.embeddings import Embedder
+from agent.events import Event
+from agent.profile import Profile
+from agent.signals.cues import text_cues
+from agent.signals.effort import score_effort
+from agent.signals.intent import IntentCatalogue, IntentMatcher, load_catalogue
+from agent.signals.journey import detect_journey
+from agent.signals.models import Signals
+from agent.signals.risk import score_risk
+from agent.signals.sentiment import SentimentScorer
+
+__all__ = ["INTENT_EVENT_WEIGHT", "INTENT_NEWEST", "INTENT_WINDOW", "SignalDeriver"]
+
+INTENT_WINDOW = timedelta(days=7)
+INTENT_NEWEST = 5
+INTENT_EVENT_WEIGHT = 0.6
+
+
+class SignalDeriver:
+    """Holds the intent matcher (examples embedded once) and the VADER scorer."""
+
+    def __init__(self, embedder: Embedder, catalogue: IntentCatalogue | None = None) -> None:
+        self._intents = IntentMatcher(embedder, catalogue or load_catalogue())
+        self._sentiment = SentimentScorer()
+
+    @property
+    def intents(self) -> IntentMatcher:
+        return self._intents
+
+    @property
+    def sentiment(self) -> SentimentScorer:
+        return self._sentiment
+
+    def derive(
+        self,
+        profile: Profile,
+        events: Sequence[Event],
+        context: RequestContext,
+        now: datetime,
+    ) -> Signals:
+        """Signals as of ``now``: events are sorted by (ts, id) and any after ``now`` ignored."""
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        seen = sorted((e for e in events if e.ts <= now), key=lambda e: (e.ts, e.id))
+        cues = text_cues(
+            seen,
+            context,
+            now,
+            within=INTENT_WINDOW,
+            newest=INTENT_NEWEST,
+            event_weight=INTENT_EVENT_WEIGHT,
+        )
+        intent = self._intents.match(cues)
+        sentiment = self._sentiment.score(profile, seen, context, now)
+        effort = score_effort(seen, context, now)
+        journey = detect_journey(seen, context, intent, effort, now)
+        risk = score_risk(profile, seen, sentiment, effort, journey, now)
+        return Signals(
+            intent=intent, sentiment=sentiment, effort=effort, journey=journey, risk=risk
+        )

@@ -1,0 +1,165 @@
+"""Intent: which catalogued intent the customer's words are closest to, by embedding similarity.
+
+Each intent has a handful of example phrasings. Its score for one text is the best cosine
+similarity over its examples; across texts the scores are averaged by the texts' weights (the
+stated reason 1.0, recent free text 0.6). The best intent wins if it clears ``threshold``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from agent.embeddings import Embedder
+from agent.signals.cues import TextCue
+from agent.signals.models import IntentSignal
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "JOURNEYS",
+    "IntentCatalogue",
+    "IntentMatcher",
+    "IntentSpec",
+    "JourneySlug",
+    "load_catalogue",
+]
+
+JourneySlug = Literal[
+    "billing_dispute",
+    "account_access",
+    "onboarding",
+    "trial_conversion",
+    "renewal",
+    "cart_recovery",
+    "insurance_claim",
+    "travel_prearrival",
+    "tech_support",
+    "cancellation",
+    "general",
+]
+JOURNEYS: tuple[str, ...] = get_args(JourneySlug)
+
+DEFAULT_THRESHOLD = 0.45
+"""Below this weighted cosine nothing is named; tuned on tests/agent/signals/test_intent.py."""
+
+_TOP = 3
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Example = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+
+
+class IntentSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: Slug
+    journey: JourneySlug
+    description: str = Field(min_length=1, max_length=300)
+    examples: tuple[Example, ...] = Field(min_length=4, max_length=8)
+
+
+class IntentCatalogue(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int = Field(ge=1)
+    intents: tuple[IntentSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> IntentCatalogue:
+        names = [i.name for i in self.intents]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate intent names: {duplicates!r}")
+        return self
+
+    def get(self, name: str) -> IntentSpec | None:
+        return next((i for i in self.intents if i.name == name), None)
+
+
+def load_catalogue(path: Path | None = None) -> IntentCatalogue:
+    """Load and validate a catalogue; the packaged ``intents.yaml`` when ``path`` is None."""
+    if path is None:
+        raw = resources.files("agent.signals").joinpath("intents.yaml").read_text("utf-8")
+    else:
+        raw = path.read_text("utf-8")
+    return IntentCatalogue.model_validate(yaml.safe_load(raw))
+
+
+class IntentMatcher:
+    """Embeds the catalogue's examples once; ``match`` then embeds only the customer's texts."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        catalogue: IntentCatalogue,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
+        self._embedder = embedder
+        self._catalogue = catalogue
+        self._threshold = threshold
+        self._examples: list[str] = []
+        owners: list[int] = []
+        for index, intent in enumerate(catalogue.intents):
+            self._examples.extend(intent.examples)
+            owners.extend([index] * len(intent.examples))
+        self._owners = np.array(owners, dtype=np.int64)
+        self._matrix = np.array(embedder.embed(self._examples), dtype=np.float32)
+
+    @property
+    def catalogue(self) -> IntentCatalogue:
+        return self._catalogue
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    def match(self, texts: Sequence[TextCue]) -> IntentSignal:
+        cues = [c for c in texts if c.text.strip() and c.weight > 0]
+        if not cues:
+            return IntentSignal(name=None, journey=None, score=0.0)
+        vectors = np.array(self._embedder.embed([c.text for c in cues]), dtype=np.float32)
+        sims = vectors @ self._matrix.T  # (texts, examples); vectors are unit length
+        n_intents = len(self._catalogue.intents)
+        best = np.full((len(cues), n_intents), -1.0, dtype=np.float32)
+        best_example = np.zeros((len(cues), n_intents), dtype=np.int64)
+        for column, owner in enumerate(self._owners):
+            better = sims[:, column] > best[:, owner]
+            best[better, owner] = sims[better, column]
+            best_example[better, owner] = column
+        weights = np.array([c.weight for c in cues], dtype=np.float32)
+        combined: npt.NDArray[np.float32] = (weights @ best) / float(weights.sum())
+        # Ties broken by catalogue order, so the result is deterministic.
+        order = sorted(range(n_intents), key=lambda i: (-round(float(combined[i]), 6), i))
+        candidates = [
+            (self._catalogue.intents[i].name, round(float(combined[i]), 4)) for i in order[:_TOP]
+        ]
+        top = order[0]
+        score = round(float(combined[top]), 4)
+        winner = self._catalogue.intents[top]
+        matched = score >= self._threshold
+        verdict = "" if matched else f"; below threshold {self._threshold:.2f}, no intent named"
+        evidence = [
+            cue.evidence(
+                f"closest to {winner.name} example "
+                f"{self._examples[int(best_example[row, top])]!r}: "
+                f"cosine {float(best[row, top]):.2f}, weight {cue.weight:g}{verdict}"
+            )
+            for row, cue in enumerate(cues)
+        ]
+        if not matched:
+            return IntentSignal(
+                name=None, journey=None, score=score, candidates=candidates, evidence=evidence
+            )
+        return IntentSignal(
+            name=winner.name,
+            journey=winner.journey,
+            score=score,
+            candidates=candidates,
+            evidence=evidence,
+        )
