@@ -1,0 +1,28 @@
+"""Guards and policy packs: proposals in, verdicts out. Knows tools/, nothing above."""
+
+from __future__ import annotations
+
+from policies.context import ConsentFact, ContactFact, CustomerFacts, IncentiveFact, PolicyContext
+from policies.evaluate import GUARDS, evaluate
+from policies.pack import PolicyPack, PolicyPackError, load_pack
+from policies.precheck import Precheck, precheck
+from policies.verdict import Evaluation, Outcome, ReasonCode, Verdict
+
+__all__ = [
+    "GUARDS",
+    "ConsentFact",
+    "ContactFact",
+    "CustomerFacts",
+    "Evaluation",
+    "IncentiveFact",
+    "Outcome",
+    "PolicyContext",
+    "PolicyPack",
+    "PolicyPackError",
+    "Precheck",
+    "ReasonCode",
+    "Verdict",
+    "evaluate",
+    "load_pack",
+    "precheck",
+]
