@@ -19,7 +19,7 @@ run: $(STAMP) ## serve on embedded defaults (SQLite + embedded Chroma) with the 
 	$(BIN)/nextbest serve --demo
 
 demo: $(STAMP) ## print the demo decisions and briefings
-	$(BIN)/nextbest demo --fresh
+	$(BIN)/nextbest demo
 
 test: $(STAMP) ## the whole test suite
 	$(BIN)/pytest

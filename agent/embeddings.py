@@ -85,3 +85,35 @@ class MiniLMEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         vectors = pooled / np.clip(norms, 1e-12, None)
         return [row.tolist() for row in vectors.astype(np.float32)]
+
+
+class OpenAIEmbedder:
+    """Embeddings from any OpenAI-compatible endpoint, for hosted setups.
+
+    Built on an injected ``httpx.Client`` with ``max_retries=0``: retries are the caller's
+    business, and tests mock the HTTP layer with respx.
+    """
+
+    def __init__(
+        self, model: str, *, base_url: str | None = None, api_key: str, timeout: float = 10.0
+    ) -> None:
+        import httpx
+        import openai
+
+        self._model = model
+        self._client = openai.OpenAI(
+            api_key=api_key, base_url=base_url, max_retries=0, http_client=httpx.Client(timeout=timeout)
+        )
+
+    @property
+    def model_id(self) -> str:
+        return f"openai:{self._model}"
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        response = self._client.embeddings.create(model=self._model, input=list(texts))
+        rows = sorted(response.data, key=lambda d: d.index)
+        vectors = np.array([row.embedding for row in rows], dtype=np.float32)
+        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return [row.tolist() for row in vectors]

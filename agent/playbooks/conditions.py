@@ -1,0 +1,89 @@
+"""CEL conditions of playbooks, evaluated against one activation per decision."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import cel
+
+from agent.context import RequestContext
+from agent.profile import Profile
+from agent.signals.models import Signals
+from tools import Purpose
+
+__all__ = ["build_activation", "compile_condition", "evaluate_conditions"]
+
+_NO_RENEWAL = 9999
+
+
+@functools.lru_cache(maxsize=2048)
+def compile_condition(expr: str) -> Any:
+    """The compiled program (cached); raises ValueError on a syntax error."""
+    return cel.compile(expr)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _days_to_renewal(profile: Profile, now: datetime) -> int:
+    today = now.astimezone(profile.zone).date()
+    ends = [
+        p.end_date
+        for p in profile.products
+        if p.end_date is not None
+        and p.end_date >= today
+        and p.status in ("active", "trial", "past_due")
+        and p.kind in ("subscription", "policy")
+    ]
+    return (min(ends) - today).days if ends else _NO_RENEWAL
+
+
+def build_activation(
+    profile: Profile, signals: Signals, context: RequestContext, now: datetime
+) -> dict[str, object]:
+    """What a condition can read: ``profile`` (plus derived keys), ``signals``, ``context``."""
+    tenure = profile.tenure_months(now)
+    profile_data = _plain(profile.model_dump(mode="json")) | {
+        "lifetime_value": float(profile.lifetime_value),
+        "tenure_months": -1 if tenure is None else tenure,
+        "open_case_types": sorted({c.type for c in profile.active_cases}),
+        "consented": {
+            purpose.value: sorted({c.channel.value for c in profile.consents if c.purpose == purpose and c.granted})
+            for purpose in Purpose
+        },
+        "days_to_renewal": _days_to_renewal(profile, now),
+        "has_trial": any(p.status == "trial" for p in profile.products),
+    }
+    return {
+        "profile": profile_data,
+        "signals": signals.model_dump(mode="json"),
+        "context": context.model_dump(mode="json"),
+    }
+
+
+def evaluate_conditions(exprs: Sequence[str], activation: dict[str, object]) -> tuple[bool, list[str]]:
+    """(all held, errors). Never raises: an error or a non-bool result is 'not met'."""
+    errors: list[str] = []
+    for expr in exprs:
+        try:
+            result = compile_condition(expr).execute(activation)
+        except Exception as exc:  # noqa: BLE001 - a bad condition must not fail the decision
+            errors.append(f"{expr!r}: {exc}")
+            return False, errors
+        if not isinstance(result, bool):
+            errors.append(f"{expr!r}: returned {type(result).__name__}, not bool")
+            return False, errors
+        if not result:
+            return False, errors
+    return True, errors

@@ -1,0 +1,173 @@
+"""The playbook store: every version of every playbook in Chroma, the newest one retrieved.
+
+Embeddings are computed by our own ``Embedder`` and passed explicitly, so Chroma's default
+embedding function (which downloads a model) never runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.embeddings import Embedder
+from agent.playbooks.model import Playbook, PlaybookHit
+from agent.playbooks.parse import PlaybookError
+from tools import Channel
+
+__all__ = ["IngestReport", "PlaybookStore"]
+
+_SETTINGS = chromadb.Settings(anonymized_telemetry=False)
+
+
+class IngestReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    added: list[str] = Field(default_factory=list, description="New ids or new versions.")
+    updated: list[str] = Field(default_factory=list, description="Same version, changed content.")
+    unchanged: list[str] = Field(default_factory=list, description="Identical: not re-embedded.")
+
+
+def _metadata(playbook: Playbook, *, active: bool) -> dict[str, str | int | bool]:
+    channels = set(playbook.channels) or set(Channel)
+    meta: dict[str, str | int | bool] = {
+        "pid": playbook.id,
+        "version": playbook.version,
+        "journey": playbook.journey,
+        "active": active,
+        "content_hash": playbook.content_hash,
+        "seg_any": not playbook.segments,
+        "json": playbook.model_dump_json(),
+    }
+    meta.update({f"ch_{c.value}": c in channels for c in Channel})
+    meta.update({f"seg_{s}": True for s in playbook.segments})
+    return meta
+
+
+class PlaybookStore:
+    def __init__(self, client: ClientAPI, embedder: Embedder, *, collection: str = "playbooks") -> None:
+        self._embedder = embedder
+        self._collection = client.get_or_create_collection(
+            collection,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": embedder.model_id},
+        )
+        self._lock = threading.Lock()
+
+    @classmethod
+    def embedded(cls, path: Path, embedder: Embedder) -> PlaybookStore:
+        """An embedded store in ``path``: one process only (not process-safe)."""
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(chromadb.PersistentClient(path=str(path), settings=_SETTINGS), embedder)
+
+    @classmethod
+    def http(cls, host: str, port: int, embedder: Embedder) -> PlaybookStore:
+        """A Chroma server: what many API workers share."""
+        return cls(chromadb.HttpClient(host=host, port=port, settings=_SETTINGS), embedder)
+
+    def _versions(self, playbook_id: str) -> dict[int, dict[str, Any]]:
+        found = self._collection.get(where={"pid": playbook_id}, include=["metadatas"])
+        return {int(str(m["version"])): dict(m) for m in found["metadatas"] or []}
+
+    def ingest(self, playbooks: Sequence[Playbook]) -> IngestReport:
+        """Upsert each version; unchanged content is not re-embedded; the newest version is active."""
+        added: list[str] = []
+        updated: list[str] = []
+        unchanged: list[str] = []
+        with self._lock:
+            for playbook in sorted(playbooks, key=lambda p: (p.id, p.version)):
+                versions = self._versions(playbook.id)
+                newest = max(versions, default=0)
+                existing = versions.get(playbook.version)
+                if existing is not None and existing["content_hash"] == playbook.content_hash:
+                    unchanged.append(playbook.key)
+                    continue
+                if playbook.version < newest and existing is None:
+                    raise PlaybookError(
+                        f"{playbook.key}: older than the stored version {newest}; bump the version"
+                    )
+                is_newest = playbook.version >= newest
+                self._collection.upsert(
+                    ids=[playbook.key],
+                    embeddings=[self._embedder.embed([playbook.embedding_text])[0]],  # type: ignore[list-item]
+                    documents=[playbook.embedding_text],
+                    metadatas=[_metadata(playbook, active=is_newest)],
+                )
+                (updated if existing is not None else added).append(playbook.key)
+                if is_newest:
+                    self._deactivate_older(playbook, versions)
+        return IngestReport(added=added, updated=updated, unchanged=unchanged)
+
+    def _deactivate_older(self, playbook: Playbook, versions: dict[int, dict[str, Any]]) -> None:
+        for version, meta in versions.items():
+            if version < playbook.version and meta.get("active"):
+                self._collection.update(ids=[f"{playbook.id}@{version}"], metadatas=[{**meta, "active": False}])
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 5,
+        journey: str | None = None,
+        channel: Channel | None = None,
+        segment: str | None = None,
+    ) -> list[PlaybookHit]:
+        """Nearest active playbooks; a journey filter that finds nothing is dropped."""
+        base: list[dict[str, Any]] = [{"active": True}]
+        if channel is not None:
+            base.append({f"ch_{Channel(channel).value}": True})
+        if segment is not None:
+            base.append({"$or": [{"seg_any": True}, {f"seg_{segment}": True}]})
+        else:
+            base.append({"seg_any": True})
+        vector = self._embedder.embed([query])[0]
+        hits: list[PlaybookHit] = []
+        if journey is not None:
+            hits = self._query(vector, k, [*base, {"journey": journey}])
+        return hits or self._query(vector, k, base)
+
+    def _query(self, vector: list[float], k: int, filters: list[dict[str, Any]]) -> list[PlaybookHit]:
+        where: dict[str, Any] = filters[0] if len(filters) == 1 else {"$and": filters}
+        if self._collection.count() == 0:
+            return []
+        result = self._collection.query(
+            query_embeddings=[vector],  # type: ignore[list-item]
+            n_results=k,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        metadatas = (result["metadatas"] or [[]])[0]
+        distances = (result["distances"] or [[]])[0]
+        return [
+            PlaybookHit(
+                playbook=Playbook.model_validate_json(str(meta["json"])),
+                score=min(1.0, max(0.0, 1.0 - float(distance))),
+            )
+            for meta, distance in zip(metadatas, distances, strict=True)
+        ]
+
+    def get(self, playbook_id: str, version: int | None = None) -> Playbook | None:
+        """A playbook by id: the active version, or the exact one asked for."""
+        where: dict[str, Any] = (
+            {"$and": [{"pid": playbook_id}, {"version": version}]}
+            if version is not None
+            else {"$and": [{"pid": playbook_id}, {"active": True}]}
+        )
+        found = self._collection.get(where=where, include=["metadatas"])
+        metas = found["metadatas"] or []
+        return Playbook.model_validate_json(str(metas[0]["json"])) if metas else None
+
+    def list_active(self) -> list[Playbook]:
+        found = self._collection.get(where={"active": True}, include=["metadatas"])
+        playbooks = [Playbook.model_validate_json(str(m["json"])) for m in found["metadatas"] or []]
+        return sorted(playbooks, key=lambda p: p.id)
+
+    def count(self) -> int:
+        """Active playbooks."""
+        return len(self._collection.get(where={"active": True}, include=[])["ids"])

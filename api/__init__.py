@@ -1,0 +1,1 @@
+"""The HTTP API and the CLI: thin layers over ``agent.service.Decider``."""

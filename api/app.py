@@ -1,0 +1,48 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from agent.service import Decider
+from api.deps import require_api_key
+from api.errors import install_error_handlers
+from api.routes import briefings, customers, decide, decisions, health, playbooks
+from api.settings import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings | None = None, *, decider: Decider | None = None) -> FastAPI:
+    """The app; it builds its own Decider from ``settings`` unless one is given (tests)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = decider is None
+        app.state.decider = decider or await asyncio.to_thread(Decider.build, settings.to_agent_config())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.decider.close()
+
+    app = FastAPI(
+        title="nextbest",
+        version="0.1.0",
+        summary="A governed next-best-action agent: decide, guard, record, brief.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if decider is not None:
+        app.state.decider = decider
+    install_error_handlers(app)
+    secured = [Depends(require_api_key)]
+    for module in (decide, briefings, decisions, customers, playbooks):
+        app.include_router(module.router, dependencies=secured)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,208 @@
+"""The ``nextbest`` command line: serve, demo, decide, playbooks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from agent.briefing.compose import describe_call
+from agent.context import RequestContext
+from agent.demo import DemoCustomer, demo_now, load_demo_customers, seed
+from agent.errors import NextbestError
+from agent.playbooks.parse import PlaybookError
+from agent.record import DecideRequest, DecisionRecordV1
+from agent.service import Decider
+from api.settings import Settings
+from policies import Outcome
+from tools import Channel
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="nextbest: a governed next-best-action agent.", no_args_is_help=True)
+playbooks_app = typer.Typer(help="Validate, ingest and list playbooks.", no_args_is_help=True)
+app.add_typer(playbooks_app, name="playbooks")
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        typer.echo(f"invalid settings: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
+    return Decider.build(settings.to_agent_config(), clock=clock)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    demo: Annotated[bool, typer.Option(help="Seed the demo customers and playbooks first.")] = False,
+) -> None:
+    """Serve the HTTP API (docs at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(host=host, port=port)
+    if demo:
+        decider = _decider(settings)
+        report = asyncio.run(seed(decider, datetime.now(UTC)))
+        decider.close()
+        typer.echo(
+            f"demo data: {report.customers} customers, {report.events} new events, "
+            f"{report.playbooks} playbooks in {settings.data_dir}"
+        )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1)
+
+
+def _policy_lines(record: DecisionRecordV1) -> list[str]:
+    lines = []
+    for trace in record.proposals:
+        for verdict in trace.evaluation.verdicts:
+            if verdict.outcome in (Outcome.DENY, Outcome.MODIFY, Outcome.REQUIRE_APPROVAL):
+                lines.append(
+                    f"    {verdict.outcome:<16} {describe_call(trace.call)[:70]}\n"
+                    f"                     {verdict.policy_id}/{verdict.reason_code}: {verdict.message}"
+                )
+    return lines
+
+
+def _print_demo(customer: DemoCustomer, record: DecisionRecordV1) -> None:
+    ctx = customer.context
+    where = f"{ctx.direction} {ctx.channel or ''}".strip()
+    typer.echo(f"\n== {customer.profile.customer_id} ({customer.profile.tier}, {customer.profile.timezone}) · {where}")
+    if ctx.reason:
+        typer.echo(f"   reason: {ctx.reason}")
+    typer.echo(f"   ACTION: {describe_call(record.chosen.call)}")
+    if record.approval_required:
+        typer.echo("   (waits for human approval)")
+    policy = _policy_lines(record)
+    if policy:
+        typer.echo("   policies at work:")
+        typer.echo("\n".join(policy))
+    if record.briefing is not None:
+        b = record.briefing
+        excerpt = [*b.trying_to_do[:1], *b.what_went_wrong[-1:], *b.sentiment_and_effort[:2], *b.do_not[:1]]
+        typer.echo("   briefing:")
+        for item in excerpt:
+            typer.echo(f"    - {item.text[:110]} [{', '.join(item.fact_ids)}]")
+
+
+@app.command()
+def demo(
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh/--keep",
+            help="--fresh (default): a temporary data directory, so reruns match; "
+            "--keep: seed and decide in NEXTBEST_DATA_DIR.",
+        ),
+    ] = True,
+) -> None:
+    """Load the demo data and print, per customer, the governed decision and a short briefing."""
+    settings = _settings()
+    with tempfile.TemporaryDirectory(prefix="nextbest-demo-") as tmp:
+        if fresh:
+            settings = settings.model_copy(update={"data_dir": Path(tmp)})
+        now = demo_now()
+        decider = _decider(settings, clock=lambda: now)
+        try:
+            report = asyncio.run(seed(decider, now))
+            typer.echo(
+                f"nextbest demo · clock pinned at {now:%Y-%m-%d %H:%M} UTC · {report.customers} customers · "
+                f"{report.playbooks} playbooks · data in {settings.data_dir if not fresh else 'a temporary dir'}"
+            )
+            chosen: Counter[str] = Counter()
+            for customer in load_demo_customers(now):
+                request = DecideRequest(customer_id=customer.profile.customer_id, context=customer.context)
+                record = asyncio.run(decider.brief(request)).record
+                chosen[record.chosen.call.type] += 1
+                _print_demo(customer, record)
+            typer.echo("\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common()))
+        finally:
+            decider.close()
+
+
+@app.command()
+def decide(
+    customer_id: Annotated[str | None, typer.Option(help="A stored customer.")] = None,
+    request: Annotated[Path | None, typer.Option(help="A JSON file with a full decide request.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Stated reason for contact.")] = None,
+    channel: Annotated[Channel | None, typer.Option(help="Channel of the current interaction.")] = None,
+    inbound: Annotated[bool, typer.Option(help="The customer contacted us now.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full decision record.")] = False,
+) -> None:
+    """Decide the next best action for one customer."""
+    try:
+        if request is not None:
+            body = DecideRequest.model_validate_json(request.read_text())
+        else:
+            body = DecideRequest(
+                customer_id=customer_id,
+                context=RequestContext(
+                    channel=channel, reason=reason, direction="inbound" if inbound else "outbound"
+                ),
+            )
+    except (ValidationError, OSError) as exc:
+        typer.echo(f"invalid request: {exc}", err=True)
+        raise typer.Exit(2) from None
+    decider = _decider(_settings())
+    try:
+        record = asyncio.run(decider.decide(body)).record
+    except NextbestError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        decider.close()
+    if as_json:
+        typer.echo(record.model_dump_json(indent=2))
+        return
+    typer.echo(f"{record.decision_id}: {describe_call(record.chosen.call)}")
+    typer.echo(record.rationale)
+
+
+@playbooks_app.command("ingest")
+def playbooks_ingest(path: Annotated[Path, typer.Argument(help="A playbook file or a folder of them.")]) -> None:
+    """Validate playbooks and upsert new versions into the store (unchanged ones are skipped)."""
+    decider = _decider(_settings())
+    try:
+        report = decider.ingest_playbooks(path)
+    except (PlaybookError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        decider.close()
+    typer.echo(
+        json.dumps({"added": report.added, "updated": report.updated, "unchanged": report.unchanged}, indent=2)
+    )
+
+
+@playbooks_app.command("list")
+def playbooks_list() -> None:
+    """List the active playbooks."""
+    decider = _decider(_settings())
+    try:
+        for playbook in asyncio.run(decider.list_playbooks()):
+            typer.echo(f"{playbook.key:<48} {playbook.journey:<18} {playbook.title}")
+    finally:
+        decider.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,73 @@
+"""GET /v1/decisions[/{id}]: the decision log for CX governance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime, BaseModel
+
+from agent.record import DecisionRecordV1, Mode
+from agent.stores.decision_log import DecisionQuery
+from api.deps import DeciderDep
+from tools import ActionType
+
+__all__ = ["DecisionPage", "DecisionSummary", "router"]
+
+router = APIRouter(tags=["decisions"])
+
+
+class DecisionSummary(BaseModel):
+    decision_id: str
+    created_at: datetime
+    customer_id: str
+    kind: str
+    action_type: ActionType
+    mode: Mode
+    safe_default: bool
+    approval_required: bool
+
+    @classmethod
+    def from_record(cls, record: DecisionRecordV1) -> DecisionSummary:
+        return cls(
+            decision_id=record.decision_id,
+            created_at=record.created_at,
+            customer_id=record.customer_id,
+            kind=record.kind,
+            action_type=record.chosen.call.type,
+            mode=record.mode,
+            safe_default=record.safe_default,
+            approval_required=record.approval_required,
+        )
+
+
+class DecisionPage(BaseModel):
+    items: list[DecisionSummary]
+    next_cursor: str | None
+
+
+@router.get("/v1/decisions", response_model=DecisionPage)
+async def list_decisions(
+    decider: DeciderDep,
+    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    action_type: ActionType | None = None,
+    mode: Mode | None = None,
+    kind: Annotated[str | None, Query(pattern="^(decision|briefing)$")] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> DecisionPage:
+    """Newest first. ``since``/``until`` need a timezone (e.g. ``2026-11-20T00:00:00Z``)."""
+    query = DecisionQuery(
+        customer_id=customer_id, action_type=action_type, mode=mode, kind=kind, since=since, until=until
+    )
+    page = await decider.list_decisions(query, limit=limit, cursor=cursor)
+    return DecisionPage(items=[DecisionSummary.from_record(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/v1/decisions/{decision_id}", response_model=DecisionRecordV1)
+async def get_decision(decision_id: str, decider: DeciderDep) -> DecisionRecordV1:
+    """The full record: inputs as seen, signals, playbooks, every proposal and verdict, timings."""
+    return await decider.get_decision(decision_id)

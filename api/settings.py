@@ -1,0 +1,70 @@
+"""Settings: one class, ``NEXTBEST_*`` env vars (or ``.env``), validated at startup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent.config import AgentConfig
+
+__all__ = ["Settings", "default_data_dir"]
+
+_PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "test", "example", "xxx", ""}
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "nextbest"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEXTBEST_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    embedding: Literal["local", "openai"] = "local"
+    embedding_model: str = "text-embedding-3-small"
+    embedding_base_url: str | None = None
+    embedding_api_key: SecretStr | None = None
+    policy_pack: Path | None = None
+    playbooks_k: int = Field(default=5, ge=1, le=20)
+    api_keys: list[SecretStr] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Self:
+        if self.workers > 1 and self.chroma_mode == "embedded":
+            raise ValueError(
+                "workers > 1 needs a Chroma server: embedded Chroma is not process-safe; "
+                "set NEXTBEST_CHROMA_MODE=http with NEXTBEST_CHROMA_HOST/PORT"
+            )
+        for key in self.api_keys:
+            if key.get_secret_value().strip().lower() in _PLACEHOLDERS or len(key.get_secret_value()) < 16:
+                raise ValueError("NEXTBEST_API_KEYS holds a placeholder or short key (use 16+ random chars)")
+        if self.embedding == "openai" and self.embedding_api_key is None:
+            raise ValueError("NEXTBEST_EMBEDDING=openai needs NEXTBEST_EMBEDDING_API_KEY")
+        if self.policy_pack is not None and not self.policy_pack.is_file():
+            raise ValueError(f"NEXTBEST_POLICY_PACK {str(self.policy_pack)!r} is not a file")
+        return self
+
+    def to_agent_config(self) -> AgentConfig:
+        return AgentConfig(
+            data_dir=self.data_dir,
+            chroma_mode=self.chroma_mode,
+            chroma_host=self.chroma_host,
+            chroma_port=self.chroma_port,
+            embedding=self.embedding,
+            embedding_model=self.embedding_model,
+            embedding_base_url=self.embedding_base_url,
+            embedding_api_key=self.embedding_api_key.get_secret_value() if self.embedding_api_key else None,
+            policy_pack=self.policy_pack,
+            playbooks_k=self.playbooks_k,
+        )
