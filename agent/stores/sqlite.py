@@ -1,0 +1,101 @@
+"""A SQLite database file shared by the stores: one connection per thread, WAL, explicit writes.
+
+Each thread gets its own connection (SQLite connections must not be used by two threads at
+once); WAL lets readers run beside the one writer. Connections run in autocommit mode and every
+write goes through :meth:`SqliteDatabase.write`, which takes the write lock up front
+(``BEGIN IMMEDIATE``) so a busy database waits ``busy_timeout`` instead of failing mid-way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from agent.stores.schema import migrate
+
+__all__ = ["SqliteDatabase", "StoreClosedError", "from_micros", "to_micros"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class StoreClosedError(RuntimeError):
+    """The store was closed; open a new one."""
+
+
+def to_micros(value: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime (exact, sortable)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"expected a timezone-aware datetime, got {value!r}")
+    return (value - _EPOCH) // _MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)
+
+
+class SqliteDatabase:
+    """Thread-safe access to one SQLite file; the schema is created or upgraded on open."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self._path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._closed = False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        migrate(self.connection())
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        if self._closed:
+            raise StoreClosedError(f"the store on {str(self._path)!r} is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+    def close(self) -> None:
+        """Close every connection this database opened; later calls raise StoreClosedError."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._path,
+            timeout=self._busy_timeout_ms / 1000,
+            isolation_level=None,  # autocommit; transactions are explicit
+            check_same_thread=False,  # only so close() may run on another thread
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
