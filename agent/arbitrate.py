@@ -102,4 +102,3 @@ def rank(
         for (score, _, trace), p in zip(scored, probabilities, strict=True)
     ]
     return Ranking(ranked=ranked, weights=weights)
-

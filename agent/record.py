@@ -9,8 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from agent.briefing.models import Briefing
 from agent.context import RequestContext
 from agent.events import Event
-from agent.profile import CustomerId, Profile
 from agent.planner.proposal import PlannerNote
+from agent.profile import CustomerId, Profile
 from agent.signals.models import Signals
 from policies.verdict import Evaluation, Outcome
 from tools import ActionCall
@@ -107,13 +107,17 @@ class DecisionRecordV1(BaseModel):
     alternatives: list[RankedAction]
     approval_required: bool
     rationale: str
-    safe_default: bool = Field(description="True when no proposal survived and a safe default was used.")
+    safe_default: bool = Field(
+        description="True when no proposal survived and a safe default was used."
+    )
     mode: Mode
     mode_reason: str
     policy_pack_version: str
     embedding_model: str
     timings_ms: dict[str, float]
-    redactions: list[str] = Field(default_factory=list, description="Field paths masked before storing.")
+    redactions: list[str] = Field(
+        default_factory=list, description="Field paths masked before storing."
+    )
     request_fingerprint: str | None = Field(
         default=None, description="sha256 of the request, to tell a retry from a different request."
     )

@@ -71,7 +71,9 @@ class Decider:
         self, request: DecideRequest, *, idempotency_key: str | None, kind: str
     ) -> DecisionResult:
         fingerprint = _fingerprint(request, kind)
-        customer_id = request.customer_id or (request.profile.customer_id if request.profile else "")
+        customer_id = request.customer_id or (
+            request.profile.customer_id if request.profile else ""
+        )
         if idempotency_key is not None:
             earlier = await asyncio.to_thread(
                 self._deps.decisions.find_by_idempotency_key, customer_id, idempotency_key
@@ -128,7 +130,9 @@ class Decider:
         profile = await asyncio.to_thread(self._deps.customers.get_profile, customer_id)
         if profile is None:
             raise NextbestError(
-                f"customer {customer_id!r} not found", ErrorCode.CUSTOMER_NOT_FOUND, field="customer_id"
+                f"customer {customer_id!r} not found",
+                ErrorCode.CUSTOMER_NOT_FOUND,
+                field="customer_id",
             )
         return profile
 
@@ -149,7 +153,10 @@ class Decider:
         await self.get_customer(customer_id)
         since = self._deps.clock() - timedelta(days=days)
         return await asyncio.to_thread(
-            self._deps.customers.recent_events, customer_id, since=since, limit=self._deps.config.max_events
+            self._deps.customers.recent_events,
+            customer_id,
+            since=since,
+            limit=self._deps.config.max_events,
         )
 
     # -- playbooks ---------------------------------------------------------------------------

@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = decider is None
-        app.state.decider = decider or await asyncio.to_thread(Decider.build, settings.to_agent_config())
+        app.state.decider = decider or await asyncio.to_thread(
+            Decider.build, settings.to_agent_config()
+        )
         try:
             yield
         finally:

@@ -49,7 +49,9 @@ def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) ->
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
-    demo: Annotated[bool, typer.Option(help="Seed the demo customers and playbooks first.")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="Seed the demo customers and playbooks first.")
+    ] = False,
 ) -> None:
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn
@@ -75,15 +77,16 @@ def _policy_lines(record: DecisionRecordV1) -> list[str]:
             if verdict.outcome in (Outcome.DENY, Outcome.MODIFY, Outcome.REQUIRE_APPROVAL):
                 lines.append(
                     f"    {verdict.outcome:<16} {describe_call(trace.call)[:70]}\n"
-                    f"                     {verdict.policy_id}/{verdict.reason_code}: {verdict.message}"
+                    f"{'':21}{verdict.policy_id}/{verdict.reason_code}: {verdict.message}"
                 )
     return lines
 
 
 def _print_demo(customer: DemoCustomer, record: DecisionRecordV1) -> None:
     ctx = customer.context
+    profile = customer.profile
     where = f"{ctx.direction} {ctx.channel or ''}".strip()
-    typer.echo(f"\n== {customer.profile.customer_id} ({customer.profile.tier}, {customer.profile.timezone}) · {where}")
+    typer.echo(f"\n== {profile.customer_id} ({profile.tier}, {profile.timezone}) · {where}")
     if ctx.reason:
         typer.echo(f"   reason: {ctx.reason}")
     typer.echo(f"   ACTION: {describe_call(record.chosen.call)}")
@@ -95,7 +98,12 @@ def _print_demo(customer: DemoCustomer, record: DecisionRecordV1) -> None:
         typer.echo("\n".join(policy))
     if record.briefing is not None:
         b = record.briefing
-        excerpt = [*b.trying_to_do[:1], *b.what_went_wrong[-1:], *b.sentiment_and_effort[:2], *b.do_not[:1]]
+        excerpt = [
+            *b.trying_to_do[:1],
+            *b.what_went_wrong[-1:],
+            *b.sentiment_and_effort[:2],
+            *b.do_not[:1],
+        ]
         typer.echo("   briefing:")
         for item in excerpt:
             typer.echo(f"    - {item.text[:110]} [{', '.join(item.fact_ids)}]")
@@ -122,16 +130,21 @@ def demo(
         try:
             report = asyncio.run(seed(decider, now))
             typer.echo(
-                f"nextbest demo · clock pinned at {now:%Y-%m-%d %H:%M} UTC · {report.customers} customers · "
-                f"{report.playbooks} playbooks · data in {settings.data_dir if not fresh else 'a temporary dir'}"
+                f"nextbest demo · clock pinned at {now:%Y-%m-%d %H:%M} UTC · "
+                f"{report.customers} customers · {report.playbooks} playbooks · "
+                f"data in {'a temporary dir' if fresh else settings.data_dir}"
             )
             chosen: Counter[str] = Counter()
             for customer in load_demo_customers(now):
-                request = DecideRequest(customer_id=customer.profile.customer_id, context=customer.context)
+                request = DecideRequest(
+                    customer_id=customer.profile.customer_id, context=customer.context
+                )
                 record = asyncio.run(decider.brief(request)).record
                 chosen[record.chosen.call.type] += 1
                 _print_demo(customer, record)
-            typer.echo("\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common()))
+            typer.echo(
+                "\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common())
+            )
         finally:
             decider.close()
 
@@ -139,11 +152,17 @@ def demo(
 @app.command()
 def decide(
     customer_id: Annotated[str | None, typer.Option(help="A stored customer.")] = None,
-    request: Annotated[Path | None, typer.Option(help="A JSON file with a full decide request.")] = None,
+    request: Annotated[
+        Path | None, typer.Option(help="A JSON file with a full decide request.")
+    ] = None,
     reason: Annotated[str | None, typer.Option(help="Stated reason for contact.")] = None,
-    channel: Annotated[Channel | None, typer.Option(help="Channel of the current interaction.")] = None,
+    channel: Annotated[
+        Channel | None, typer.Option(help="Channel of the current interaction.")
+    ] = None,
     inbound: Annotated[bool, typer.Option(help="The customer contacted us now.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full decision record.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the full decision record.")
+    ] = False,
 ) -> None:
     """Decide the next best action for one customer."""
     try:
@@ -175,7 +194,9 @@ def decide(
 
 
 @playbooks_app.command("ingest")
-def playbooks_ingest(path: Annotated[Path, typer.Argument(help="A playbook file or a folder of them.")]) -> None:
+def playbooks_ingest(
+    path: Annotated[Path, typer.Argument(help="A playbook file or a folder of them.")],
+) -> None:
     """Validate playbooks and upsert new versions into the store (unchanged ones are skipped)."""
     decider = _decider(_settings())
     try:
@@ -186,7 +207,10 @@ def playbooks_ingest(path: Annotated[Path, typer.Argument(help="A playbook file 
     finally:
         decider.close()
     typer.echo(
-        json.dumps({"added": report.added, "updated": report.updated, "unchanged": report.unchanged}, indent=2)
+        json.dumps(
+            {"added": report.added, "updated": report.updated, "unchanged": report.unchanged},
+            indent=2,
+        )
     )
 
 

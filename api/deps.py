@@ -39,7 +39,11 @@ def require_api_key(
     if not settings.api_keys:
         return
     if credentials is None:
-        raise NextbestError("missing Authorization: Bearer <key>", ErrorCode.UNAUTHORIZED, field="Authorization")
+        raise NextbestError(
+            "missing Authorization: Bearer <key>", ErrorCode.UNAUTHORIZED, field="Authorization"
+        )
     given = credentials.credentials.encode()
-    if not any(hmac.compare_digest(given, key.get_secret_value().encode()) for key in settings.api_keys):
+    if not any(
+        hmac.compare_digest(given, key.get_secret_value().encode()) for key in settings.api_keys
+    ):
         raise NextbestError("invalid API key", ErrorCode.UNAUTHORIZED, field="Authorization")

@@ -22,7 +22,9 @@ def _path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": {"code": code, "message": message, **extra}})
+    return JSONResponse(
+        status_code=status, content={"error": {"code": code, "message": message, **extra}}
+    )
 
 
 async def _nextbest_error(_: Request, exc: Exception) -> JSONResponse:
@@ -34,7 +36,11 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     fields = []
     for err in exc.errors():
-        loc = [p for p in err.get("loc", ()) if not (isinstance(p, str) and "[" in p and p.endswith("]"))]
+        loc = [
+            p
+            for p in err.get("loc", ())
+            if not (isinstance(p, str) and "[" in p and p.endswith("]"))
+        ]
         fields.append({"path": _path(loc), "message": err.get("msg", "invalid")})
     summary = "; ".join(f"{f['path']}: {f['message']}" for f in fields[:5])
     return _error(422, ErrorCode.INVALID_INPUT, f"invalid request: {summary}", fields=fields)
@@ -43,7 +49,9 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = uuid.uuid4().hex
     log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
-    return _error(500, "internal_error", f"internal error (request id {request_id})", request_id=request_id)
+    return _error(
+        500, "internal_error", f"internal error (request id {request_id})", request_id=request_id
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -47,8 +47,13 @@ class Settings(BaseSettings):
                 "set NEXTBEST_CHROMA_MODE=http with NEXTBEST_CHROMA_HOST/PORT"
             )
         for key in self.api_keys:
-            if key.get_secret_value().strip().lower() in _PLACEHOLDERS or len(key.get_secret_value()) < 16:
-                raise ValueError("NEXTBEST_API_KEYS holds a placeholder or short key (use 16+ random chars)")
+            if (
+                key.get_secret_value().strip().lower() in _PLACEHOLDERS
+                or len(key.get_secret_value()) < 16
+            ):
+                raise ValueError(
+                    "NEXTBEST_API_KEYS holds a placeholder or short key (use 16+ random chars)"
+                )
         if self.embedding == "openai" and self.embedding_api_key is None:
             raise ValueError("NEXTBEST_EMBEDDING=openai needs NEXTBEST_EMBEDDING_API_KEY")
         if self.policy_pack is not None and not self.policy_pack.is_file():
@@ -64,7 +69,9 @@ class Settings(BaseSettings):
             embedding=self.embedding,
             embedding_model=self.embedding_model,
             embedding_base_url=self.embedding_base_url,
-            embedding_api_key=self.embedding_api_key.get_secret_value() if self.embedding_api_key else None,
+            embedding_api_key=self.embedding_api_key.get_secret_value()
+            if self.embedding_api_key
+            else None,
             policy_pack=self.policy_pack,
             playbooks_k=self.playbooks_k,
         )

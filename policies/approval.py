@@ -20,12 +20,16 @@ def approval(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
     amount, currency = call.args.amount, call.args.currency
     if amount > rules.deny_above:
         return deny(
-            POLICY_ID, pack, ReasonCode.CREDIT_OVER_LIMIT,
+            POLICY_ID,
+            pack,
+            ReasonCode.CREDIT_OVER_LIMIT,
             f"credit {amount} {currency} is above the {rules.deny_above} limit",
         )
     if amount > rules.auto_approve_up_to:
         return require_approval(
-            POLICY_ID, pack, ReasonCode.APPROVAL_REQUIRED,
+            POLICY_ID,
+            pack,
+            ReasonCode.APPROVAL_REQUIRED,
             f"credit {amount} {currency} is above {rules.auto_approve_up_to}: a team lead approves",
         )
     return allow(POLICY_ID, pack, f"credit {amount} {currency} within the automatic limit")

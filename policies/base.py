@@ -9,7 +9,16 @@ from policies.pack import PolicyPack
 from policies.verdict import Outcome, ReasonCode, Verdict
 from tools import ActionCall, parse_action
 
-__all__ = ["Guard", "allow", "deny", "is_live", "modify", "not_applicable", "patched", "require_approval"]
+__all__ = [
+    "Guard",
+    "allow",
+    "deny",
+    "is_live",
+    "modify",
+    "not_applicable",
+    "patched",
+    "require_approval",
+]
 
 
 class Guard(Protocol):
@@ -21,12 +30,20 @@ class Guard(Protocol):
 
 
 def _verdict(
-    policy_id: str, pack: PolicyPack, outcome: Outcome, code: ReasonCode, message: str,
+    policy_id: str,
+    pack: PolicyPack,
+    outcome: Outcome,
+    code: ReasonCode,
+    message: str,
     modified: ActionCall | None = None,
 ) -> Verdict:
     return Verdict(
-        policy_id=policy_id, policy_version=pack.version, outcome=outcome, reason_code=code,
-        message=message, modified=modified,
+        policy_id=policy_id,
+        policy_version=pack.version,
+        outcome=outcome,
+        reason_code=code,
+        message=message,
+        modified=modified,
     )
 
 
@@ -46,7 +63,9 @@ def require_approval(policy_id: str, pack: PolicyPack, code: ReasonCode, message
     return _verdict(policy_id, pack, Outcome.REQUIRE_APPROVAL, code, message)
 
 
-def modify(policy_id: str, pack: PolicyPack, code: ReasonCode, message: str, call: ActionCall) -> Verdict:
+def modify(
+    policy_id: str, pack: PolicyPack, code: ReasonCode, message: str, call: ActionCall
+) -> Verdict:
     return _verdict(policy_id, pack, Outcome.MODIFY, code, message, modified=call)
 
 

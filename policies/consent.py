@@ -22,6 +22,8 @@ def consent(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
     if ctx.has_consent(channel, call.purpose):
         return allow(POLICY_ID, pack, f"{call.purpose} consent on {channel}")
     return deny(
-        POLICY_ID, pack, ReasonCode.CONSENT_MISSING,
+        POLICY_ID,
+        pack,
+        ReasonCode.CONSENT_MISSING,
         f"no {call.purpose} consent on {channel}",
     )

@@ -28,7 +28,9 @@ class CustomerFacts(_Frozen):
     timezone: str = Field(description="IANA zone, already validated.")
     currency: str
     consents: list[ConsentFact] = Field(default_factory=list)
-    open_case_types: list[str] = Field(default_factory=list, description="Types of cases not resolved.")
+    open_case_types: list[str] = Field(
+        default_factory=list, description="Types of cases not resolved."
+    )
     vulnerability_flags: list[str] = Field(default_factory=list)
     segment: str | None = None
     attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
@@ -65,11 +67,15 @@ class PolicyContext(_Frozen):
 
     def has_consent(self, channel: Channel, purpose: Purpose) -> bool:
         return any(
-            c.granted for c in self.customer.consents if c.channel == channel and c.purpose == purpose
+            c.granted
+            for c in self.customer.consents
+            if c.channel == channel and c.purpose == purpose
         )
 
     def contacts_since(self, window: timedelta, channel: Channel | None = None) -> int:
         since = self.now - window
         return sum(
-            1 for c in self.recent_contacts if c.ts > since and (channel is None or c.channel == channel)
+            1
+            for c in self.recent_contacts
+            if c.ts > since and (channel is None or c.channel == channel)
         )

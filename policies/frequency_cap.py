@@ -24,7 +24,9 @@ def frequency_cap(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Ver
     used = ctx.contacts_since(timedelta(days=caps.window_days), channel)
     if used >= cap:
         return deny(
-            POLICY_ID, pack, ReasonCode.CONTACT_CAP_REACHED,
+            POLICY_ID,
+            pack,
+            ReasonCode.CONTACT_CAP_REACHED,
             f"{used} {channel} contacts in the last {caps.window_days} days (cap {cap})",
         )
     return allow(POLICY_ID, pack, f"{used} of {cap} {channel} contacts used")

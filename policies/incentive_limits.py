@@ -33,28 +33,39 @@ def incentive_limits(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> 
     budget = pack.incentive_limits.budget
     since = ctx.now - timedelta(days=budget.window_days)
     given = sum(
-        1 for i in ctx.recent_incentives if i.action_type is ActionType.OFFER_INCENTIVE and i.ts > since
+        1
+        for i in ctx.recent_incentives
+        if i.action_type is ActionType.OFFER_INCENTIVE and i.ts > since
     )
     if given >= budget.max_incentives:
         return deny(
-            POLICY_ID, pack, ReasonCode.INCENTIVE_BUDGET_EXHAUSTED,
-            f"{given} incentives in the last {budget.window_days} days (budget {budget.max_incentives})",
+            POLICY_ID,
+            pack,
+            ReasonCode.INCENTIVE_BUDGET_EXHAUSTED,
+            f"{given} incentives in the last {budget.window_days} days "
+            f"(budget {budget.max_incentives})",
         )
     args = call.args
     if args.kind == "amount_discount" and args.currency != ctx.customer.currency:
         return deny(
-            POLICY_ID, pack, ReasonCode.INCENTIVE_NOT_ELIGIBLE,
+            POLICY_ID,
+            pack,
+            ReasonCode.INCENTIVE_NOT_ELIGIBLE,
             f"discount in {args.currency} for a customer billed in {ctx.customer.currency}",
         )
     limit, unit = _limit(call, ctx, pack)
     if limit <= 0:
         return deny(
-            POLICY_ID, pack, ReasonCode.INCENTIVE_OVER_TIER_LIMIT,
+            POLICY_ID,
+            pack,
+            ReasonCode.INCENTIVE_OVER_TIER_LIMIT,
             f"tier {ctx.customer.tier} gets no {args.kind}",
         )
     if args.value > limit:
         return modify(
-            POLICY_ID, pack, ReasonCode.INCENTIVE_CAPPED,
+            POLICY_ID,
+            pack,
+            ReasonCode.INCENTIVE_CAPPED,
             f"{args.kind} {args.value}{unit} capped to the {ctx.customer.tier} limit {limit}{unit}",
             patched(call, value=limit),
         )

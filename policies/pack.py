@@ -43,7 +43,9 @@ class ConsentSection(_Section):
 class QuietHoursSection(_Section):
     start: time = time(21, 0)
     end: time = time(8, 0)
-    channels: list[Channel] = Field(default_factory=lambda: [Channel.SMS, Channel.PUSH, Channel.PHONE])
+    channels: list[Channel] = Field(
+        default_factory=lambda: [Channel.SMS, Channel.PUSH, Channel.PHONE]
+    )
 
 
 class TierLimits(_Section):

@@ -13,7 +13,15 @@ from pydantic import BaseModel, ConfigDict
 from policies.context import PolicyContext
 from policies.evaluate import evaluate
 from policies.pack import PolicyPack
-from tools import ActionType, Channel, OfferIncentive, OfferIncentiveArgs, Purpose, SendMessage, SendMessageArgs
+from tools import (
+    ActionType,
+    Channel,
+    OfferIncentive,
+    OfferIncentiveArgs,
+    Purpose,
+    SendMessage,
+    SendMessageArgs,
+)
 
 __all__ = ["Precheck", "precheck"]
 
@@ -38,15 +46,21 @@ def precheck(ctx: PolicyContext, pack: PolicyPack) -> Precheck:
             channel
             for channel in _MESSAGE_CHANNELS
             if evaluate(
-                SendMessage(args=SendMessageArgs(channel=channel, purpose=purpose, template_id="precheck")),
+                SendMessage(
+                    args=SendMessageArgs(channel=channel, purpose=purpose, template_id="precheck")
+                ),
                 ctx,
                 pack,
             ).permitted
         ]
     offer = OfferIncentive(
-        args=OfferIncentiveArgs(kind="percent_discount", value=Decimal(1), channel=Channel.EMAIL, offer_id="precheck")
+        args=OfferIncentiveArgs(
+            kind="percent_discount", value=Decimal(1), channel=Channel.EMAIL, offer_id="precheck"
+        )
     )
-    forbidden = [] if evaluate(offer, ctx, pack).permitted or ctx.inbound else [ActionType.OFFER_INCENTIVE]
+    forbidden = (
+        [] if evaluate(offer, ctx, pack).permitted or ctx.inbound else [ActionType.OFFER_INCENTIVE]
+    )
     limits = pack.tier_limits(ctx.customer.tier)
     return Precheck(
         forbidden=forbidden,

@@ -59,7 +59,9 @@ def quiet_hours(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdi
             return allow(POLICY_ID, pack, "outside quiet hours")
         local = allowed.astimezone(zone)
         return modify(
-            POLICY_ID, pack, ReasonCode.QUIET_HOURS_DEFERRED,
+            POLICY_ID,
+            pack,
+            ReasonCode.QUIET_HOURS_DEFERRED,
             f"quiet hours {window}: send moved to {local:%Y-%m-%d %H:%M} local",
             patched(call, send_at=allowed),
         )
@@ -69,14 +71,18 @@ def quiet_hours(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdi
             return allow(POLICY_ID, pack, "outside quiet hours")
         local = allowed.astimezone(zone)
         return modify(
-            POLICY_ID, pack, ReasonCode.QUIET_HOURS_DEFERRED,
+            POLICY_ID,
+            pack,
+            ReasonCode.QUIET_HOURS_DEFERRED,
             f"quiet hours {window}: callback moved to {local:%Y-%m-%d %H:%M} local",
             patched(call, at=allowed),
         )
     local_now = ctx.now.astimezone(zone).time()
     if in_quiet_hours(local_now, rules.start, rules.end):
         return deny(
-            POLICY_ID, pack, ReasonCode.QUIET_HOURS_BLOCKED,
+            POLICY_ID,
+            pack,
+            ReasonCode.QUIET_HOURS_BLOCKED,
             f"quiet hours {window}: {call.type} on {channel} cannot be scheduled",
         )
     return allow(POLICY_ID, pack, "outside quiet hours")

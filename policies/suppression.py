@@ -24,11 +24,15 @@ def suppression(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdi
     for case_type in ctx.customer.open_case_types:
         code = rules.case_types.get(case_type)
         if code is not None:
-            return deny(POLICY_ID, pack, code, f"open {case_type} case: no {call.purpose} or offers")
+            return deny(
+                POLICY_ID, pack, code, f"open {case_type} case: no {call.purpose} or offers"
+            )
     if rules.vulnerable and ctx.customer.vulnerability_flags:
         flags = ", ".join(ctx.customer.vulnerability_flags)
         return deny(
-            POLICY_ID, pack, ReasonCode.SUPPRESSED_VULNERABLE,
+            POLICY_ID,
+            pack,
+            ReasonCode.SUPPRESSED_VULNERABLE,
             f"vulnerable customer ({flags}): no marketing or offers",
         )
     return allow(POLICY_ID, pack, "no open complaint, dispute or vulnerability")

@@ -41,7 +41,9 @@ def test_ingest_good_then_unchanged(runner: CliRunner, tmp_path: Path) -> None:
     assert "cli-test-playbook@1" in listed.output
 
 
-def test_ingest_bad_playbook_exits_2_naming_file_and_field(runner: CliRunner, tmp_path: Path) -> None:
+def test_ingest_bad_playbook_exits_2_naming_file_and_field(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     path = tmp_path / "bad.md"
     path.write_text(PLAYBOOK.replace("type: recommend_article", "type: teleport"))
     result = runner.invoke(app, ["playbooks", "ingest", str(path)])
@@ -58,10 +60,18 @@ def test_decide_unknown_customer_exits_2(runner: CliRunner) -> None:
 
 def test_decide_from_request_file(runner: CliRunner, tmp_path: Path) -> None:
     request = tmp_path / "req.json"
-    request.write_text(json.dumps({
-        "profile": {"customer_id": "cli-1", "timezone": "Europe/Paris"},
-        "context": {"direction": "inbound", "channel": "chat", "reason": "the app keeps crashing"},
-    }))
+    request.write_text(
+        json.dumps(
+            {
+                "profile": {"customer_id": "cli-1", "timezone": "Europe/Paris"},
+                "context": {
+                    "direction": "inbound",
+                    "channel": "chat",
+                    "reason": "the app keeps crashing",
+                },
+            }
+        )
+    )
     result = runner.invoke(app, ["decide", "--request", str(request), "--json"])
     assert result.exit_code == 0, result.output
     record = json.loads(result.output)

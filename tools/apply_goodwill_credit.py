@@ -7,7 +7,17 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.base import ActionType, Currency, Identifier, Money, Purpose, RiskLevel, ToolArgs, ToolCallBase, ToolSpec
+from tools.base import (
+    ActionType,
+    Currency,
+    Identifier,
+    Money,
+    Purpose,
+    RiskLevel,
+    ToolArgs,
+    ToolCallBase,
+    ToolSpec,
+)
 
 __all__ = ["ApplyGoodwillCredit", "ApplyGoodwillCreditArgs"]
 

@@ -60,9 +60,7 @@ class RiskLevel(StrEnum):
     HIGH = "high"
 
 
-Identifier = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
-]
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
 """Ids of templates, queues, articles, cases: 1-64 chars, no spaces."""
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]

@@ -7,7 +7,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.base import ActionType, Channel, Identifier, Purpose, RiskLevel, ToolArgs, ToolCallBase, ToolSpec
+from tools.base import (
+    ActionType,
+    Channel,
+    Identifier,
+    Purpose,
+    RiskLevel,
+    ToolArgs,
+    ToolCallBase,
+    ToolSpec,
+)
 
 __all__ = ["HandoffToAgent", "HandoffToAgentArgs", "Priority"]
 
@@ -20,7 +29,9 @@ class HandoffToAgentArgs(ToolArgs):
     channel: Literal[Channel.CHAT, Channel.PHONE] | None = Field(
         default=None, description="Live channel to hand off on; omit to keep the current one."
     )
-    with_briefing: bool = Field(default=True, description="Attach a handoff briefing for the agent.")
+    with_briefing: bool = Field(
+        default=True, description="Attach a handoff briefing for the agent."
+    )
     reason: str = Field(min_length=1, max_length=200, description="Why a human should take over.")
 
 

@@ -27,15 +27,17 @@ IncentiveKind = Literal["percent_discount", "amount_discount", "free_months"]
 class OfferIncentiveArgs(ToolArgs):
     kind: IncentiveKind = Field(description="Kind of incentive.")
     value: Decimal = Field(
-        gt=0, max_digits=10, decimal_places=2,
+        gt=0,
+        max_digits=10,
+        decimal_places=2,
         description="Percent (percent_discount), money (amount_discount) or months (free_months).",
     )
     currency: Currency | None = Field(
         default=None, description="ISO 4217 currency; required for amount_discount."
     )
-    channel: Literal[Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.IN_APP, Channel.CHAT, Channel.PHONE] = Field(
-        description="Channel the offer is presented on."
-    )
+    channel: Literal[
+        Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.IN_APP, Channel.CHAT, Channel.PHONE
+    ] = Field(description="Channel the offer is presented on.")
     offer_id: Identifier = Field(description="Offer catalog id.")
     expires_in_days: int = Field(default=14, ge=1, le=90, description="Validity of the offer.")
 

@@ -13,7 +13,9 @@ __all__ = ["OpenCase", "OpenCaseArgs"]
 
 
 class OpenCaseArgs(ToolArgs):
-    case_type: Identifier = Field(description="Case type, e.g. technical, billing_dispute, complaint.")
+    case_type: Identifier = Field(
+        description="Case type, e.g. technical, billing_dispute, complaint."
+    )
     priority: Literal["low", "normal", "high", "urgent"] = Field(default="normal")
     queue: Identifier = Field(description="Team queue that owns the case.")
     summary: str = Field(min_length=1, max_length=500, description="What the case is about.")

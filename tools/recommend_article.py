@@ -6,7 +6,16 @@ from typing import Literal
 
 from pydantic import Field
 
-from tools.base import ActionType, Channel, Identifier, Purpose, RiskLevel, ToolArgs, ToolCallBase, ToolSpec
+from tools.base import (
+    ActionType,
+    Channel,
+    Identifier,
+    Purpose,
+    RiskLevel,
+    ToolArgs,
+    ToolCallBase,
+    ToolSpec,
+)
 
 __all__ = ["RecommendArticle", "RecommendArticleArgs"]
 

@@ -7,14 +7,25 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from tools.base import ActionType, Channel, Identifier, Purpose, RiskLevel, ToolArgs, ToolCallBase, ToolSpec
+from tools.base import (
+    ActionType,
+    Channel,
+    Identifier,
+    Purpose,
+    RiskLevel,
+    ToolArgs,
+    ToolCallBase,
+    ToolSpec,
+)
 
 __all__ = ["ScheduleCallback", "ScheduleCallbackArgs"]
 
 
 class ScheduleCallbackArgs(ToolArgs):
     channel: Literal[Channel.PHONE] = Field(default=Channel.PHONE, description="Always phone.")
-    purpose: Literal["service"] = Field(default="service", description="Callbacks are service contacts.")
+    purpose: Literal["service"] = Field(
+        default="service", description="Callbacks are service contacts."
+    )
     at: AwareDatetime = Field(description="Callback time (timezone-aware).")
     queue: Identifier = Field(description="Team queue that owns the callback.")
     topic: str = Field(min_length=1, max_length=200, description="What the callback is about.")

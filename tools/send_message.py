@@ -6,7 +6,16 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from tools.base import ActionType, Channel, Identifier, Purpose, RiskLevel, ToolArgs, ToolCallBase, ToolSpec
+from tools.base import (
+    ActionType,
+    Channel,
+    Identifier,
+    Purpose,
+    RiskLevel,
+    ToolArgs,
+    ToolCallBase,
+    ToolSpec,
+)
 
 __all__ = ["SendMessage", "SendMessageArgs"]
 
@@ -15,7 +24,9 @@ MessageChannel = Literal[Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.IN_AP
 
 class SendMessageArgs(ToolArgs):
     channel: MessageChannel = Field(description="Channel to send on.")
-    purpose: Purpose = Field(description="service for account/transactional help, marketing for offers.")
+    purpose: Purpose = Field(
+        description="service for account/transactional help, marketing for offers."
+    )
     template_id: Identifier = Field(description="Approved message template id.")
     send_at: AwareDatetime | None = Field(
         default=None, description="When to send (timezone-aware); omit to send now."

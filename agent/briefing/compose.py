@@ -20,8 +20,17 @@ from tools import ActionCall
 __all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call"]
 
 PROBLEM_EVENTS = frozenset(
-    {"error", "login_failed", "account_locked", "payment_failed", "checkout_abandoned", "transfer",
-     "contact", "claim_status_viewed", "plan_downgrade_viewed"}
+    {
+        "error",
+        "login_failed",
+        "account_locked",
+        "payment_failed",
+        "checkout_abandoned",
+        "transfer",
+        "contact",
+        "claim_status_viewed",
+        "plan_downgrade_viewed",
+    }
 )
 _MAX_PROBLEMS = 6
 
@@ -38,14 +47,22 @@ def _summary(book: FactBook, profile: Profile, now: datetime) -> list[BriefingIt
     text = f"{profile.name or profile.customer_id}, {profile.tier} customer"
     months = profile.tenure_months(now)
     if months is not None and profile.customer_since is not None:
-        ids.append(book.add("profile", "profile.customer_since", f"customer since {profile.customer_since}"))
+        ids.append(
+            book.add(
+                "profile", "profile.customer_since", f"customer since {profile.customer_since}"
+            )
+        )
         text += f" for {months // 12} years {months % 12} months"
     items = [BriefingItem(text=text + ".", fact_ids=ids)]
     products = [p for p in profile.products if p.status in ("trial", "active", "past_due")]
     for product in products[:3]:
         ref = f"profile.products[{product.id}]"
-        detail = f"{product.name} ({product.status}" + (f", ends {product.end_date})" if product.end_date else ")")
-        items.append(BriefingItem(text=f"Has {detail}.", fact_ids=[book.add("profile", ref, detail)]))
+        detail = f"{product.name} ({product.status}" + (
+            f", ends {product.end_date})" if product.end_date else ")"
+        )
+        items.append(
+            BriefingItem(text=f"Has {detail}.", fact_ids=[book.add("profile", ref, detail)])
+        )
     if profile.vulnerability_flags:
         flags = ", ".join(profile.vulnerability_flags)
         fid = book.add("profile", "profile.vulnerability_flags", f"vulnerability flags: {flags}")
@@ -62,16 +79,29 @@ def _trying(book: FactBook, context: RequestContext, signals: Signals) -> list[B
         fid = book.add("context", "context.reason", f"stated reason: {context.reason}")
         items.append(BriefingItem(text=f"Says: \u201c{context.reason}\u201d", fact_ids=[fid]))
     if signals.intent.name:
-        fid = book.add("signal", "signals.intent", f"intent {signals.intent.name} ({signals.intent.score:.2f})")
-        ids = [fid] + [book.add("event", e.ref, e.detail) for e in signals.intent.evidence if e.source == "event"]
-        items.append(BriefingItem(text=f"Most likely intent: {signals.intent.name.replace('_', ' ')}.", fact_ids=ids))
+        fid = book.add(
+            "signal", "signals.intent", f"intent {signals.intent.name} ({signals.intent.score:.2f})"
+        )
+        ids = [fid] + [
+            book.add("event", e.ref, e.detail)
+            for e in signals.intent.evidence
+            if e.source == "event"
+        ]
+        items.append(
+            BriefingItem(
+                text=f"Most likely intent: {signals.intent.name.replace('_', ' ')}.", fact_ids=ids
+            )
+        )
     if signals.journey.journey:
         fid = book.add(
-            "signal", "signals.journey", f"journey {signals.journey.journey}, stage {signals.journey.stage}"
+            "signal",
+            "signals.journey",
+            f"journey {signals.journey.journey}, stage {signals.journey.stage}",
         )
         items.append(
             BriefingItem(
-                text=f"Journey: {signals.journey.journey.replace('_', ' ')}, currently {signals.journey.stage}.",
+                text=f"Journey: {signals.journey.journey.replace('_', ' ')}, "
+                f"currently {signals.journey.stage}.",
                 fact_ids=[fid],
             )
         )
@@ -81,29 +111,43 @@ def _trying(book: FactBook, context: RequestContext, signals: Signals) -> list[B
 def _event_text(event: Event) -> str:
     props = ", ".join(f"{k}={v}" for k, v in event.properties.items() if v is not None)
     said = f" \u2014 \u201c{event.text}\u201d" if event.text else ""
-    return f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type}" + (f" ({props})" if props else "") + said
+    return (
+        f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type}"
+        + (f" ({props})" if props else "")
+        + said
+    )
 
 
 def _problems(book: FactBook, events: Sequence[Event]) -> list[BriefingItem]:
     problems = [e for e in events if e.type in PROBLEM_EVENTS][-_MAX_PROBLEMS:]
-    return [BriefingItem(text=_event_text(e), fact_ids=[book.add("event", e.id, _event_text(e))]) for e in problems]
+    return [
+        BriefingItem(text=_event_text(e), fact_ids=[book.add("event", e.id, _event_text(e))])
+        for e in problems
+    ]
 
 
 def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
     s, eff = signals.sentiment, signals.effort
-    sid = book.add("signal", "signals.sentiment", f"sentiment {s.label} ({s.compound:+.2f}) from {s.texts_scored} texts")
+    sid = book.add(
+        "signal",
+        "signals.sentiment",
+        f"sentiment {s.label} ({s.compound:+.2f}) from {s.texts_scored} texts",
+    )
     eid = book.add(
         "signal",
         "signals.effort",
-        f"effort {eff.level}: {eff.repeat_contacts_7d} contacts in 7 days, {eff.transfers} transfers, "
-        f"{eff.failed_logins} failed logins, {eff.errors} errors, {eff.help_dwell_seconds}s on help pages",
+        f"effort {eff.level}: {eff.repeat_contacts_7d} contacts in 7 days, "
+        f"{eff.transfers} transfers, {eff.failed_logins} failed logins, {eff.errors} errors, "
+        f"{eff.help_dwell_seconds}s on help pages",
     )
-    rid = book.add("signal", "signals.risk", f"churn risk {signals.risk.level} ({signals.risk.churn:.2f})")
+    rid = book.add(
+        "signal", "signals.risk", f"churn risk {signals.risk.level} ({signals.risk.churn:.2f})"
+    )
     return [
         BriefingItem(text=f"Sentiment {s.label} ({s.compound:+.2f}).", fact_ids=[sid]),
         BriefingItem(
-            text=f"Effort {eff.level}: {eff.repeat_contacts_7d} contacts this week, {eff.transfers} transfers, "
-            f"{eff.failed_logins} failed logins, {eff.errors} errors.",
+            text=f"Effort {eff.level}: {eff.repeat_contacts_7d} contacts this week, "
+            f"{eff.transfers} transfers, {eff.failed_logins} failed logins, {eff.errors} errors.",
             fact_ids=[eid],
         ),
         BriefingItem(text=f"Churn risk {signals.risk.level}.", fact_ids=[rid]),
@@ -128,7 +172,9 @@ def _recommended(
     if hit is None:
         fid = book.add("policy", "safe_default", f"safe default: {described}")
         return [BriefingItem(text=f"Next: {described}.", fact_ids=[fid])], None
-    fid = book.add("playbook", hit.playbook.key, f"playbook {hit.playbook.key}: {hit.playbook.title}")
+    fid = book.add(
+        "playbook", hit.playbook.key, f"playbook {hit.playbook.key}: {hit.playbook.title}"
+    )
     text = f"Next: {described}, per playbook \u201c{hit.playbook.title}\u201d."
     if chosen.outcome is Outcome.REQUIRE_APPROVAL:
         text += " Needs approval before it runs."
@@ -146,10 +192,16 @@ def _do_not(book: FactBook, traces: Sequence[ProposalTrace]) -> list[BriefingIte
                 continue
             seen.add(key)
             ref = f"{verdict.policy_id}@{verdict.policy_version}"
-            fid = book.add("policy", f"{ref}:{trace.proposal_id}", f"{ref} {verdict.reason_code}: {verdict.message}")
+            fid = book.add(
+                "policy",
+                f"{ref}:{trace.proposal_id}",
+                f"{ref} {verdict.reason_code}: {verdict.message}",
+            )
             verb = "Do not" if verdict.outcome is Outcome.DENY else "Adjusted:"
             what = describe_call(trace.call)
-            items.append(BriefingItem(text=f"{verb} {what} \u2014 {verdict.message} ({ref})", fact_ids=[fid]))
+            items.append(
+                BriefingItem(text=f"{verb} {what} \u2014 {verdict.message} ({ref})", fact_ids=[fid])
+            )
     return items
 
 

@@ -15,7 +15,9 @@ class FactBook:
         """The fact's id; adding the same (source, ref) twice returns the first id."""
         key = (source, ref)
         if key not in self._facts:
-            self._facts[key] = Fact(id=f"f{len(self._facts) + 1}", source=source, ref=ref, text=text)
+            self._facts[key] = Fact(
+                id=f"f{len(self._facts) + 1}", source=source, ref=ref, text=text
+            )
         return self._facts[key].id
 
     @property

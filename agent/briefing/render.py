@@ -29,7 +29,16 @@ def render_markdown(briefing: Briefing) -> str:
             continue
         lines += [f"## {title}", *(_item(i) for i in items), ""]
         if field == "recommended_action" and briefing.talk_track:
-            lines += ["**Talk track**", "", *(f"> {line}" for line in briefing.talk_track.strip().splitlines()), ""]
-    lines += ["## Facts", *(f"- `{f.id}` {f.source} `{f.ref}`: {f.text}" for f in briefing.facts), ""]
+            lines += [
+                "**Talk track**",
+                "",
+                *(f"> {line}" for line in briefing.talk_track.strip().splitlines()),
+                "",
+            ]
+    lines += [
+        "## Facts",
+        *(f"- `{f.id}` {f.source} `{f.ref}`: {f.text}" for f in briefing.facts),
+        "",
+    ]
     lines.append(f"<sub>{briefing.briefing_id} · decision {briefing.decision_id}</sub>")
     return "\n".join(lines) + "\n"

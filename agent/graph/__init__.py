@@ -64,6 +64,6 @@ async def run_decision(
         "fingerprint": fingerprint,
         "timings_ms": {},
     }
-    final = await graph.ainvoke(initial, context=deps)  # type: ignore[arg-type]
+    final = await graph.ainvoke(initial, context=deps)  # type: ignore[call-overload]
     record: DecisionRecordV1 = final["record"]
     return record

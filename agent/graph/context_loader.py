@@ -46,7 +46,8 @@ def customer_facts(profile: Profile) -> CustomerFacts:
         timezone=profile.timezone,
         currency=profile.currency,
         consents=[
-            ConsentFact(channel=c.channel, purpose=c.purpose, granted=c.granted) for c in profile.consents
+            ConsentFact(channel=c.channel, purpose=c.purpose, granted=c.granted)
+            for c in profile.consents
         ],
         open_case_types=sorted({c.type for c in profile.active_cases}),
         vulnerability_flags=list(profile.vulnerability_flags),
@@ -76,7 +77,9 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
         interaction_channel=request.context.channel,
         inbound=request.context.direction == "inbound",
         recent_contacts=deps.decisions.contact_history(customer_id, since=now - CONTACT_LOOKBACK),
-        recent_incentives=deps.decisions.incentive_history(customer_id, since=now - INCENTIVE_LOOKBACK),
+        recent_incentives=deps.decisions.incentive_history(
+            customer_id, since=now - INCENTIVE_LOOKBACK
+        ),
     )
     return LoadedContext(
         profile=profile,

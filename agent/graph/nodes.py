@@ -9,7 +9,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
@@ -27,7 +27,15 @@ from policies import evaluate
 
 __all__ = ["arbitrate", "brief", "guard", "load_context", "plan", "record", "retrieve"]
 
-Node = Callable[[DecisionState, Runtime[Deps]], Awaitable[dict[str, Any]]]
+
+class Node(Protocol):
+    """What LangGraph calls: the state, and the run context as keyword ``runtime``."""
+
+    __name__: str
+
+    def __call__(
+        self, state: DecisionState, *, runtime: Runtime[Deps]
+    ) -> Awaitable[dict[str, Any]]: ...
 
 
 def timed(name: str) -> Callable[[Node], Node]:
@@ -35,9 +43,9 @@ def timed(name: str) -> Callable[[Node], Node]:
 
     def wrap(node: Node) -> Node:
         @wraps(node)
-        async def run(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+        async def run(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
             started = time.perf_counter()
-            update = await node(state, runtime)
+            update = await node(state, runtime=runtime)
             update["timings_ms"] = {name: round((time.perf_counter() - started) * 1000, 3)}
             return update
 
@@ -47,7 +55,7 @@ def timed(name: str) -> Callable[[Node], Node]:
 
 
 @timed("load_context")
-async def load_context(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def load_context(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     loaded = await asyncio.to_thread(load, runtime.context, state["request"], state["now"])
     return {
         "profile": loaded.profile,
@@ -74,7 +82,7 @@ def _query(state: DecisionState) -> str:
 
 
 @timed("retrieve")
-async def retrieve(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def retrieve(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     context, profile = state["request"].context, state["profile"]
     hits = await asyncio.to_thread(
@@ -89,7 +97,7 @@ async def retrieve(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, An
 
 
 @timed("plan")
-async def plan(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     proposals, notes = plan_rules(
         state["hits"],
         activation=state["activation"],
@@ -116,7 +124,7 @@ def _trace(proposal_id: str, proposal: Proposal, state: DecisionState, deps: Dep
 
 
 @timed("guard")
-async def guard(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def guard(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     traces = [
         _trace(f"p{i}", proposal, state, runtime.context)
         for i, proposal in enumerate(state["proposals"], start=1)
@@ -125,14 +133,16 @@ async def guard(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
 
 
 @timed("arbitrate")
-async def arbitrate(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def arbitrate(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     context, signals, profile = state["request"].context, state["signals"], state["profile"]
     traces = list(state["traces"])
     ranking = rank(traces, signals, context, profile)
     is_default = not ranking.ranked
     if is_default:
         why = "no proposal survived the guards" if traces else "no playbook applied"
-        traces.append(_trace("default", safe_default(context, signals, why), state, runtime.context))
+        traces.append(
+            _trace("default", safe_default(context, signals, why), state, runtime.context)
+        )
         ranking = rank(traces, signals, context, profile)
     chosen = ranking.ranked[0]
     return {
@@ -145,7 +155,7 @@ async def arbitrate(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, A
 
 
 @timed("brief")
-async def brief(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def brief(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     briefing = compose_briefing(
         decision_id=state["decision_id"],
         now=state["now"],
@@ -201,11 +211,14 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
     )
 
 
-async def record(state: DecisionState, runtime: Runtime[Deps]) -> dict[str, Any]:
+async def record(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
     started = time.perf_counter()
     timings = dict(state.get("timings_ms", {}))
     timings["record"] = 0.0  # the append's own time cannot be inside the row it writes
     built = build_record(state, deps, timings)
     stored = await asyncio.to_thread(deps.decisions.append, built)
-    return {"record": stored, "timings_ms": {"record": round((time.perf_counter() - started) * 1000, 3)}}
+    return {
+        "record": stored,
+        "timings_ms": {"record": round((time.perf_counter() - started) * 1000, 3)},
+    }

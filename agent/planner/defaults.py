@@ -27,7 +27,9 @@ def _live_channel(context: RequestContext) -> Channel | None:
     return None
 
 
-def next_business_slot(now: datetime, profile: Profile, *, lead: timedelta = timedelta(hours=2)) -> datetime:
+def next_business_slot(
+    now: datetime, profile: Profile, *, lead: timedelta = timedelta(hours=2)
+) -> datetime:
     """The first half hour at least ``lead`` ahead that falls in 09:00-18:00 local on a weekday."""
     local = (now + lead).astimezone(profile.zone)
     local = local.replace(second=0, microsecond=0)
@@ -42,7 +44,11 @@ def next_business_slot(now: datetime, profile: Profile, *, lead: timedelta = tim
 
 
 def fill_defaults(
-    action: ActionType, args: dict[str, Any], profile: Profile, context: RequestContext, now: datetime
+    action: ActionType,
+    args: dict[str, Any],
+    profile: Profile,
+    context: RequestContext,
+    now: datetime,
 ) -> dict[str, Any]:
     """A copy of ``args`` with what the playbook left open filled from this customer and moment."""
     filled = dict(args)

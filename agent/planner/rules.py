@@ -25,7 +25,9 @@ _FULL_MATCH_SCORE = 0.6
 """A cosine similarity at which retrieval alone counts as a full fit."""
 
 
-def check_conditions(hits: Sequence[PlaybookHit], activation: Mapping[str, object]) -> list[PlaybookHit]:
+def check_conditions(
+    hits: Sequence[PlaybookHit], activation: Mapping[str, object]
+) -> list[PlaybookHit]:
     """Each hit with its playbook's CEL conditions evaluated for this customer and moment."""
     checked = []
     for hit in hits:
@@ -69,7 +71,9 @@ def plan_rules(
                 met, errors = evaluate_conditions([action.when], dict(activation))
                 if not met:
                     note = "; ".join(errors) or f"when not met: {action.when}"
-                    notes.append(PlannerNote(playbook_id=playbook.key, action_type=action.type, note=note))
+                    notes.append(
+                        PlannerNote(playbook_id=playbook.key, action_type=action.type, note=note)
+                    )
                     continue
             args = fill_defaults(action.type, action.args, profile, context, now)
             try:
@@ -78,7 +82,9 @@ def plan_rules(
                 problems = "; ".join(
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
                 )
-                notes.append(PlannerNote(playbook_id=playbook.key, action_type=action.type, note=problems))
+                notes.append(
+                    PlannerNote(playbook_id=playbook.key, action_type=action.type, note=problems)
+                )
                 continue
             identity = call.model_dump_json()
             if identity in seen:  # the same call from a weaker playbook adds nothing
@@ -89,7 +95,9 @@ def plan_rules(
                     call=call,
                     playbook_id=playbook.id,
                     playbook_version=playbook.version,
-                    rationale=f"{playbook.title} (fit {playbook_fit:.2f}, similarity {hit.score:.2f})",
+                    rationale=(
+                        f"{playbook.title} (fit {playbook_fit:.2f}, similarity {hit.score:.2f})"
+                    ),
                     propensity=round(action.weight * playbook_fit, 4),
                     value=action.value,
                     lever=playbook.priority,

@@ -59,7 +59,9 @@ def build_activation(
         "tenure_months": -1 if tenure is None else tenure,
         "open_case_types": sorted({c.type for c in profile.active_cases}),
         "consented": {
-            purpose.value: sorted({c.channel.value for c in profile.consents if c.purpose == purpose and c.granted})
+            purpose.value: sorted(
+                {c.channel.value for c in profile.consents if c.purpose == purpose and c.granted}
+            )
             for purpose in Purpose
         },
         "days_to_renewal": _days_to_renewal(profile, now),
@@ -72,13 +74,15 @@ def build_activation(
     }
 
 
-def evaluate_conditions(exprs: Sequence[str], activation: dict[str, object]) -> tuple[bool, list[str]]:
+def evaluate_conditions(
+    exprs: Sequence[str], activation: dict[str, object]
+) -> tuple[bool, list[str]]:
     """(all held, errors). Never raises: an error or a non-bool result is 'not met'."""
     errors: list[str] = []
     for expr in exprs:
         try:
             result = compile_condition(expr).execute(activation)
-        except Exception as exc:  # noqa: BLE001 - a bad condition must not fail the decision
+        except Exception as exc:
             errors.append(f"{expr!r}: {exc}")
             return False, errors
         if not isinstance(result, bool):

@@ -39,7 +39,8 @@ class Playbook(BaseModel):
     channels: list[Channel] = Field(default_factory=list, description="Empty: any channel.")
     segments: list[str] = Field(default_factory=list, description="Empty: any segment.")
     conditions: list[str] = Field(
-        default_factory=list, description="CEL expressions over profile, signals, context; all must hold."
+        default_factory=list,
+        description="CEL expressions over profile, signals, context; all must hold.",
     )
     priority: float = Field(default=1.0, gt=0, le=3, description="Business lever weight.")
     owner: str = Field(min_length=1)
@@ -53,12 +54,14 @@ class Playbook(BaseModel):
 
     @property
     def content_hash(self) -> str:
-        """Changes when anything in the playbook changes; unchanged playbooks are not re-embedded."""
+        """Changes with any change to the playbook; unchanged ones are not re-embedded."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     @property
     def embedding_text(self) -> str:
-        return "\n".join([self.title, " ".join(i.replace("_", " ") for i in self.intents), self.body])
+        return "\n".join(
+            [self.title, " ".join(i.replace("_", " ") for i in self.intents), self.body]
+        )
 
 
 class PlaybookHit(BaseModel):

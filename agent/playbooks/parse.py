@@ -86,7 +86,9 @@ def load_playbooks(path: Path) -> list[Playbook]:
     for file in _files(path):
         playbook = parse_playbook(file.read_text(encoding="utf-8"), source=file.name)
         if playbook.key in seen:
-            raise PlaybookError(f"{file.name}: {playbook.key} is also defined in {seen[playbook.key]}")
+            raise PlaybookError(
+                f"{file.name}: {playbook.key} is also defined in {seen[playbook.key]}"
+            )
         seen[playbook.key] = file.name
         playbooks.append(playbook)
     return playbooks

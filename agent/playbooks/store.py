@@ -9,10 +9,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import chromadb
+import numpy as np
 from chromadb.api import ClientAPI
+from chromadb.api.types import Embeddings
+from chromadb.config import Settings
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.embeddings import Embedder
@@ -22,7 +25,7 @@ from tools import Channel
 
 __all__ = ["IngestReport", "PlaybookStore"]
 
-_SETTINGS = chromadb.Settings(anonymized_telemetry=False)
+_SETTINGS = Settings(anonymized_telemetry=False)
 
 
 class IngestReport(BaseModel):
@@ -31,6 +34,10 @@ class IngestReport(BaseModel):
     added: list[str] = Field(default_factory=list, description="New ids or new versions.")
     updated: list[str] = Field(default_factory=list, description="Same version, changed content.")
     unchanged: list[str] = Field(default_factory=list, description="Identical: not re-embedded.")
+
+
+def _vectors(rows: list[list[float]]) -> Embeddings:
+    return cast(Embeddings, [np.asarray(row, dtype=np.float32) for row in rows])
 
 
 def _metadata(playbook: Playbook, *, active: bool) -> dict[str, str | int | bool]:
@@ -50,7 +57,9 @@ def _metadata(playbook: Playbook, *, active: bool) -> dict[str, str | int | bool
 
 
 class PlaybookStore:
-    def __init__(self, client: ClientAPI, embedder: Embedder, *, collection: str = "playbooks") -> None:
+    def __init__(
+        self, client: ClientAPI, embedder: Embedder, *, collection: str = "playbooks"
+    ) -> None:
         self._embedder = embedder
         self._collection = client.get_or_create_collection(
             collection,
@@ -76,7 +85,7 @@ class PlaybookStore:
         return {int(str(m["version"])): dict(m) for m in found["metadatas"] or []}
 
     def ingest(self, playbooks: Sequence[Playbook]) -> IngestReport:
-        """Upsert each version; unchanged content is not re-embedded; the newest version is active."""
+        """Upsert each version; unchanged content is not re-embedded; the newest is active."""
         added: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
@@ -95,7 +104,7 @@ class PlaybookStore:
                 is_newest = playbook.version >= newest
                 self._collection.upsert(
                     ids=[playbook.key],
-                    embeddings=[self._embedder.embed([playbook.embedding_text])[0]],  # type: ignore[list-item]
+                    embeddings=_vectors(self._embedder.embed([playbook.embedding_text])),
                     documents=[playbook.embedding_text],
                     metadatas=[_metadata(playbook, active=is_newest)],
                 )
@@ -107,7 +116,9 @@ class PlaybookStore:
     def _deactivate_older(self, playbook: Playbook, versions: dict[int, dict[str, Any]]) -> None:
         for version, meta in versions.items():
             if version < playbook.version and meta.get("active"):
-                self._collection.update(ids=[f"{playbook.id}@{version}"], metadatas=[{**meta, "active": False}])
+                self._collection.update(
+                    ids=[f"{playbook.id}@{version}"], metadatas=[{**meta, "active": False}]
+                )
 
     def search(
         self,
@@ -132,12 +143,14 @@ class PlaybookStore:
             hits = self._query(vector, k, [*base, {"journey": journey}])
         return hits or self._query(vector, k, base)
 
-    def _query(self, vector: list[float], k: int, filters: list[dict[str, Any]]) -> list[PlaybookHit]:
+    def _query(
+        self, vector: list[float], k: int, filters: list[dict[str, Any]]
+    ) -> list[PlaybookHit]:
         where: dict[str, Any] = filters[0] if len(filters) == 1 else {"$and": filters}
         if self._collection.count() == 0:
             return []
         result = self._collection.query(
-            query_embeddings=[vector],  # type: ignore[list-item]
+            query_embeddings=_vectors([vector]),
             n_results=k,
             where=where,
             include=["metadatas", "distances"],

@@ -36,7 +36,7 @@ async def create_briefing(
     decider: DeciderDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-    format: Literal["json", "markdown"] = Query(default="json"),  # noqa: A002
+    format: Literal["json", "markdown"] = Query(default="json"),
 ) -> BriefingResponse | Response:
     """What the customer tried, what went wrong, how they feel, what to do and not to do."""
     result = await decider.brief(body, idempotency_key=idempotency_key)
@@ -48,5 +48,8 @@ async def create_briefing(
         return PlainTextResponse(markdown, media_type="text/markdown", headers=headers)
     response.headers.update(headers)
     return BriefingResponse(
-        briefing_id=briefing.briefing_id, decision_id=result.record.decision_id, briefing=briefing, markdown=markdown
+        briefing_id=briefing.briefing_id,
+        decision_id=result.record.decision_id,
+        briefing=briefing,
+        markdown=markdown,
     )

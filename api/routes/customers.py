@@ -73,7 +73,9 @@ async def put_customer(
     response_model=EventsAccepted,
     status_code=status.HTTP_202_ACCEPTED,
 )
-async def add_events(customer_id: CustomerPath, body: EventsIn, decider: DeciderDep) -> EventsAccepted:
+async def add_events(
+    customer_id: CustomerPath, body: EventsIn, decider: DeciderDep
+) -> EventsAccepted:
     """Append events; an event id sent twice is stored once (``new`` counts the first time)."""
     new = await decider.add_events(customer_id, body.events)
     return EventsAccepted(accepted=len(body.events), new=new)

@@ -15,7 +15,9 @@ __all__ = ["DecideResponse", "IdempotencyKey", "router"]
 
 router = APIRouter(tags=["decide"])
 
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+]
 
 
 class ActionOut(BaseModel):
@@ -88,7 +90,8 @@ class DecideResponse(BaseModel):
             alternatives=[AlternativeOut.from_ranked(a) for a in record.alternatives],
             rationale=record.rationale,
             playbooks=[
-                PlaybookOut(id=p.id, version=p.version, title=p.title, score=p.score) for p in record.playbooks
+                PlaybookOut(id=p.id, version=p.version, title=p.title, score=p.score)
+                for p in record.playbooks
             ],
             verdicts=[
                 VerdictOut(
@@ -113,9 +116,12 @@ class DecideResponse(BaseModel):
 
 @router.post("/v1/decide", response_model=DecideResponse)
 async def decide(
-    body: DecideRequest, decider: DeciderDep, response: Response, idempotency_key: IdempotencyKey = None
+    body: DecideRequest,
+    decider: DeciderDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> DecideResponse:
-    """Decide the next best action. Retries with the same ``Idempotency-Key`` get the same decision."""
+    """Decide the next best action; a retry with the same ``Idempotency-Key`` replays it."""
     result = await decider.decide(body, idempotency_key=idempotency_key)
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"

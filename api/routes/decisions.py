@@ -61,10 +61,17 @@ async def list_decisions(
 ) -> DecisionPage:
     """Newest first. ``since``/``until`` need a timezone (e.g. ``2026-11-20T00:00:00Z``)."""
     query = DecisionQuery(
-        customer_id=customer_id, action_type=action_type, mode=mode, kind=kind, since=since, until=until
+        customer_id=customer_id,
+        action_type=action_type,
+        mode=mode,
+        kind=kind,
+        since=since,
+        until=until,
     )
     page = await decider.list_decisions(query, limit=limit, cursor=cursor)
-    return DecisionPage(items=[DecisionSummary.from_record(r) for r in page.items], next_cursor=page.next_cursor)
+    return DecisionPage(
+        items=[DecisionSummary.from_record(r) for r in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/v1/decisions/{decision_id}", response_model=DecisionRecordV1)

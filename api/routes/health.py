@@ -23,4 +23,6 @@ async def readyz(decider: DeciderDep) -> JSONResponse:
     """Every backing component answers (503 otherwise)."""
     checks = await decider.check_ready()
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+    return JSONResponse(
+        status_code=200 if ready else 503, content={"ready": ready, "checks": checks}
+    )

@@ -10,36 +10,79 @@ from tests.factories import profile, signals
 from tools import ActionCall, parse_action
 
 HANDOFF = parse_action({"type": "handoff_to_agent", "args": {"queue": "billing", "reason": "r"}})
-ARTICLE = parse_action({"type": "recommend_article", "args": {"article_id": "a1", "channel": "web"}})
-PROMO = parse_action({"type": "send_message", "args": {"channel": "email", "purpose": "marketing",
-                      "template_id": "promo"}})
-CREDIT = parse_action({"type": "apply_goodwill_credit", "args": {"amount": 40, "currency": "EUR",
-                       "reason_code": "outage"}})
+ARTICLE = parse_action(
+    {"type": "recommend_article", "args": {"article_id": "a1", "channel": "web"}}
+)
+PROMO = parse_action(
+    {
+        "type": "send_message",
+        "args": {"channel": "email", "purpose": "marketing", "template_id": "promo"},
+    }
+)
+CREDIT = parse_action(
+    {
+        "type": "apply_goodwill_credit",
+        "args": {"amount": 40, "currency": "EUR", "reason_code": "outage"},
+    }
+)
 INBOUND = RequestContext(direction="inbound", channel="chat")
 
 
-def trace(pid: str, call: ActionCall, *, propensity: float = 0.5, value: float = 1.0,
-          lever: float = 1.0, outcome: Outcome = Outcome.ALLOW) -> ProposalTrace:
-    verdict = Verdict(policy_id="test", policy_version="1", outcome=outcome,
-                      reason_code=ReasonCode.OK, message="m")
-    return ProposalTrace(proposal_id=pid, call=call, playbook_id="pb", playbook_version=1,
-                         rationale="r", propensity=propensity, value=value, lever=lever,
-                         evaluation=Evaluation(outcome=outcome, call=call, verdicts=[verdict]))
+def trace(
+    pid: str,
+    call: ActionCall,
+    *,
+    propensity: float = 0.5,
+    value: float = 1.0,
+    lever: float = 1.0,
+    outcome: Outcome = Outcome.ALLOW,
+) -> ProposalTrace:
+    verdict = Verdict(
+        policy_id="test",
+        policy_version="1",
+        outcome=outcome,
+        reason_code=ReasonCode.OK,
+        message="m",
+    )
+    return ProposalTrace(
+        proposal_id=pid,
+        call=call,
+        playbook_id="pb",
+        playbook_version=1,
+        rationale="r",
+        propensity=propensity,
+        value=value,
+        lever=lever,
+        evaluation=Evaluation(outcome=outcome, call=call, verdicts=[verdict]),
+    )
 
 
 @pytest.mark.parametrize(
     ("call", "sig", "ctx", "expected"),
     [
-        pytest.param(HANDOFF, signals(effort="high"), INBOUND, 1.3, id="handoff-struggling-inbound"),
+        pytest.param(
+            HANDOFF, signals(effort="high"), INBOUND, 1.3, id="handoff-struggling-inbound"
+        ),
         pytest.param(HANDOFF, signals(), INBOUND, 1.0, id="handoff-calm-inbound"),
         pytest.param(HANDOFF, signals(), RequestContext(), 0.5, id="handoff-without-live-contact"),
-        pytest.param(ARTICLE, signals(stage="escalating"), INBOUND, 0.6, id="article-after-escalation"),
-        pytest.param(PROMO, signals(sentiment="negative"), RequestContext(), 0.7 * 1.1,
-                     id="marketing-to-upset-customer-on-preferred-channel"),
-        pytest.param(CREDIT, signals(risk="high"), RequestContext(), 1.2, id="retention-lever-high-risk"),
+        pytest.param(
+            ARTICLE, signals(stage="escalating"), INBOUND, 0.6, id="article-after-escalation"
+        ),
+        pytest.param(
+            PROMO,
+            signals(sentiment="negative"),
+            RequestContext(),
+            0.7 * 1.1,
+            id="marketing-to-upset-customer-on-preferred-channel",
+        ),
+        pytest.param(
+            CREDIT, signals(risk="high"), RequestContext(), 1.2, id="retention-lever-high-risk"
+        ),
     ],
 )
-def test_context_weight(call: ActionCall, sig: object, ctx: RequestContext, expected: float) -> None:
+def test_context_weight(
+    call: ActionCall, sig: object, ctx: RequestContext, expected: float
+) -> None:
     weight, reasons = context_weight(call, sig, ctx, profile())  # type: ignore[arg-type]
     assert weight == pytest.approx(expected)
     assert bool(reasons) == (expected != 1.0)
@@ -81,4 +124,6 @@ def test_ties_keep_planner_order() -> None:
 
 
 def test_nothing_permitted_ranks_nothing() -> None:
-    assert rank([trace("p1", PROMO, outcome=Outcome.DENY)], signals(), INBOUND, profile()).ranked == []
+    assert (
+        rank([trace("p1", PROMO, outcome=Outcome.DENY)], signals(), INBOUND, profile()).ranked == []
+    )

@@ -9,8 +9,10 @@ from agent.service import Decider
 from api.app import create_app
 from api.settings import Settings
 
-BRIEF = {"customer_id": "c08_dokafor",
-         "context": {"direction": "inbound", "channel": "chat", "reason": "I'm locked out again"}}
+BRIEF = {
+    "customer_id": "c08_dokafor",
+    "context": {"direction": "inbound", "channel": "chat", "reason": "I'm locked out again"},
+}
 
 
 def test_briefing_cites_facts(client: TestClient) -> None:
@@ -19,8 +21,13 @@ def test_briefing_cites_facts(client: TestClient) -> None:
     body = response.json()
     briefing = body["briefing"]
     fact_ids = {f["id"] for f in briefing["facts"]}
-    sections = ["customer_summary", "trying_to_do", "what_went_wrong", "sentiment_and_effort",
-                "recommended_action"]
+    sections = [
+        "customer_summary",
+        "trying_to_do",
+        "what_went_wrong",
+        "sentiment_and_effort",
+        "recommended_action",
+    ]
     for section in sections:
         assert briefing[section], section
         for item in briefing[section]:
@@ -59,9 +66,14 @@ def test_api_keys_guard_v1_routes(decider: Decider, data_dir: Path) -> None:
         missing = secured.get("/v1/playbooks")
         assert missing.status_code == 401
         assert missing.json()["error"]["code"] == "unauthorized"
-        wrong = secured.get("/v1/playbooks", headers={"Authorization": "Bearer nope-nope-nope-nope"})
+        wrong = secured.get(
+            "/v1/playbooks", headers={"Authorization": "Bearer nope-nope-nope-nope"}
+        )
         assert wrong.status_code == 401
-        assert secured.get("/v1/playbooks", headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        assert (
+            secured.get("/v1/playbooks", headers={"Authorization": f"Bearer {key}"}).status_code
+            == 200
+        )
         assert secured.get("/healthz").status_code == 200
 
 
@@ -73,6 +85,8 @@ def test_api_keys_guard_v1_routes(decider: Decider, data_dir: Path) -> None:
         pytest.param({"embedding": "openai"}, "EMBEDDING_API_KEY", id="openai-without-key"),
     ],
 )
-def test_settings_refuse_unsafe_values(tmp_path: Path, overrides: dict[str, object], message: str) -> None:
+def test_settings_refuse_unsafe_values(
+    tmp_path: Path, overrides: dict[str, object], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         Settings(data_dir=tmp_path, **overrides)

@@ -36,8 +36,17 @@ def test_list_customers_paginates(client: TestClient) -> None:
 
 def test_events_are_appended_once(client: TestClient) -> None:
     client.put("/v1/customers/cus_events", json={**PROFILE, "customer_id": "cus_events"})
-    events = {"events": [{"id": "evt_a", "ts": "2026-11-20T19:00:00Z", "channel": "web", "type": "error",
-                          "properties": {"code": "E42"}}]}
+    events = {
+        "events": [
+            {
+                "id": "evt_a",
+                "ts": "2026-11-20T19:00:00Z",
+                "channel": "web",
+                "type": "error",
+                "properties": {"code": "E42"},
+            }
+        ]
+    }
     first = client.post("/v1/customers/cus_events/events", json=events)
     assert first.status_code == 202
     assert first.json() == {"accepted": 1, "new": 1}
@@ -49,14 +58,18 @@ def test_events_are_appended_once(client: TestClient) -> None:
 
 
 def test_events_for_unknown_customer_is_404(client: TestClient) -> None:
-    events = {"events": [{"id": "e", "ts": "2026-11-20T19:00:00Z", "channel": "web", "type": "error"}]}
+    events = {
+        "events": [{"id": "e", "ts": "2026-11-20T19:00:00Z", "channel": "web", "type": "error"}]
+    }
     assert client.post("/v1/customers/nobody/events", json=events).status_code == 404
 
 
 def test_empty_or_bad_events_are_422(client: TestClient) -> None:
     assert client.post("/v1/customers/cus_new/events", json={"events": []}).status_code == 422
-    bad = client.post("/v1/customers/cus_new/events", json={"events": [{"id": "e", "ts": "x",
-                      "channel": "web", "type": "Bad Type"}]})
+    bad = client.post(
+        "/v1/customers/cus_new/events",
+        json={"events": [{"id": "e", "ts": "x", "channel": "web", "type": "Bad Type"}]},
+    )
     assert bad.status_code == 422
     paths = {f["path"] for f in bad.json()["error"]["fields"]}
     assert {"body.events.0.ts", "body.events.0.type"} <= paths

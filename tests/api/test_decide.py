@@ -6,7 +6,11 @@ from fastapi.testclient import TestClient
 
 INBOUND_BILLING: dict[str, Any] = {
     "customer_id": "c13_amehta",
-    "context": {"direction": "inbound", "channel": "chat", "reason": "I was charged twice this month"},
+    "context": {
+        "direction": "inbound",
+        "channel": "chat",
+        "reason": "I was charged twice this month",
+    },
 }
 
 
@@ -17,10 +21,18 @@ def test_decide_for_a_stored_customer_returns_a_governed_action(client: TestClie
     assert body["decision_id"].startswith("dec_")
     assert body["action"]["type"] in {"handoff_to_agent", "open_case", "send_message"}
     assert body["mode"] == "rules"
-    assert body["playbooks"] and all(p["version"] >= 1 for p in body["playbooks"])
+    assert body["playbooks"]
+    assert all(p["version"] >= 1 for p in body["playbooks"])
     assert {v["policy_id"] for v in body["verdicts"]} >= {"consent", "suppression"}
     assert body["rationale"]
-    assert set(body["timings_ms"]) >= {"load_context", "retrieve", "plan", "guard", "arbitrate", "record"}
+    assert set(body["timings_ms"]) >= {
+        "load_context",
+        "retrieve",
+        "plan",
+        "guard",
+        "arbitrate",
+        "record",
+    }
     record = client.get(f"/v1/decisions/{body['decision_id']}").json()
     assert record["chosen"]["call"]["type"] == body["action"]["type"]
     assert record["profile_source"] == "store"
@@ -30,14 +42,37 @@ def test_decide_with_inline_profile_and_events(client: TestClient) -> None:
     response = client.post(
         "/v1/decide",
         json={
-            "profile": {"customer_id": "ext-42", "tier": "silver", "timezone": "America/New_York",
-                        "consents": [{"channel": "email", "purpose": "service", "granted": True}]},
+            "profile": {
+                "customer_id": "ext-42",
+                "tier": "silver",
+                "timezone": "America/New_York",
+                "consents": [{"channel": "email", "purpose": "service", "granted": True}],
+            },
             "events": [
-                {"id": "x1", "ts": "2026-11-20T20:00:00Z", "channel": "web", "type": "login_failed"},
-                {"id": "x2", "ts": "2026-11-20T20:01:00Z", "channel": "web", "type": "login_failed"},
-                {"id": "x3", "ts": "2026-11-20T20:02:00Z", "channel": "web", "type": "account_locked"},
+                {
+                    "id": "x1",
+                    "ts": "2026-11-20T20:00:00Z",
+                    "channel": "web",
+                    "type": "login_failed",
+                },
+                {
+                    "id": "x2",
+                    "ts": "2026-11-20T20:01:00Z",
+                    "channel": "web",
+                    "type": "login_failed",
+                },
+                {
+                    "id": "x3",
+                    "ts": "2026-11-20T20:02:00Z",
+                    "channel": "web",
+                    "type": "account_locked",
+                },
             ],
-            "context": {"direction": "inbound", "channel": "chat", "reason": "locked out of my account"},
+            "context": {
+                "direction": "inbound",
+                "channel": "chat",
+                "reason": "locked out of my account",
+            },
         },
     )
     assert response.status_code == 200, response.text
@@ -50,11 +85,16 @@ def test_decide_with_inline_profile_and_events(client: TestClient) -> None:
 def test_sms_without_consent_is_denied_and_an_alternative_chosen(client: TestClient) -> None:
     body = client.post(
         "/v1/decide",
-        json={"customer_id": "c05_ralmeida", "context": {"direction": "outbound", "journey": "cart_recovery"}},
+        json={
+            "customer_id": "c05_ralmeida",
+            "context": {"direction": "outbound", "journey": "cart_recovery"},
+        },
     ).json()
     denied = [v for v in body["verdicts"] if v["reason_code"] == "consent_missing"]
     assert denied, body["verdicts"]
-    assert not (body["action"]["type"] == "send_message" and body["action"]["args"]["channel"] == "sms")
+    assert not (
+        body["action"]["type"] == "send_message" and body["action"]["args"]["channel"] == "sms"
+    )
 
 
 def test_idempotent_retry_returns_the_same_decision(client: TestClient) -> None:
@@ -95,23 +135,30 @@ def test_missing_customer_is_422(client: TestClient) -> None:
 
 
 def test_bad_timezone_is_422_naming_the_field(client: TestClient) -> None:
-    response = client.post("/v1/decide", json={"profile": {"customer_id": "a", "timezone": "Mars/Base"}})
+    response = client.post(
+        "/v1/decide", json={"profile": {"customer_id": "a", "timezone": "Mars/Base"}}
+    )
     assert response.status_code == 422
     assert "body.profile.timezone" in _fields(response)
     assert "unknown IANA timezone" in response.json()["error"]["message"]
 
 
 def test_naive_event_time_is_422(client: TestClient) -> None:
-    response = client.post("/v1/decide", json={
-        "customer_id": "c13_amehta",
-        "events": [{"id": "e", "ts": "2026-11-20T10:00:00", "channel": "web", "type": "error"}],
-    })
+    response = client.post(
+        "/v1/decide",
+        json={
+            "customer_id": "c13_amehta",
+            "events": [{"id": "e", "ts": "2026-11-20T10:00:00", "channel": "web", "type": "error"}],
+        },
+    )
     assert response.status_code == 422
     assert "body.events.0.ts" in _fields(response)
 
 
 def test_malformed_json_is_422(client: TestClient) -> None:
-    response = client.post("/v1/decide", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post(
+        "/v1/decide", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
 

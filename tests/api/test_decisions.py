@@ -14,7 +14,11 @@ def test_pagination_walks_every_decision_once(client: TestClient) -> None:
     seen: list[str] = []
     cursor = None
     while True:
-        params = {"customer_id": "c09_athompson", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        params = {
+            "customer_id": "c09_athompson",
+            "limit": 2,
+            **({"cursor": cursor} if cursor else {}),
+        }
         page = client.get("/v1/decisions", params=params).json()
         seen += [item["decision_id"] for item in page["items"]]
         assert len(page["items"]) <= 2
@@ -29,7 +33,9 @@ def test_filters(client: TestClient) -> None:
     decision_id = _decide(client, "c06_lmartin")
     record = client.get(f"/v1/decisions/{decision_id}").json()
     action = record["chosen"]["call"]["type"]
-    items = client.get("/v1/decisions", params={"customer_id": "c06_lmartin", "action_type": action}).json()["items"]
+    items = client.get(
+        "/v1/decisions", params={"customer_id": "c06_lmartin", "action_type": action}
+    ).json()["items"]
     assert decision_id in {i["decision_id"] for i in items}
     assert all(i["action_type"] == action and i["customer_id"] == "c06_lmartin" for i in items)
     assert client.get("/v1/decisions", params={"mode": "llm"}).json()["items"] == []

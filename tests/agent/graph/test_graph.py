@@ -21,14 +21,18 @@ SNAPSHOT = Path(__file__).with_name("graph.mmd")
 @pytest.fixture(scope="module")
 def demo_decider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Decider]:
     now = demo_now()
-    decider = Decider.build(AgentConfig(data_dir=tmp_path_factory.mktemp("graph")), clock=lambda: now)
+    decider = Decider.build(
+        AgentConfig(data_dir=tmp_path_factory.mktemp("graph")), clock=lambda: now
+    )
     asyncio.run(seed(decider, now))
     yield decider
     decider.close()
 
 
 def _decide(decider: Decider, customer_id: str) -> DecisionRecordV1:
-    customer = next(c for c in load_demo_customers(demo_now()) if c.profile.customer_id == customer_id)
+    customer = next(
+        c for c in load_demo_customers(demo_now()) if c.profile.customer_id == customer_id
+    )
     request = DecideRequest(customer_id=customer_id, context=customer.context)
     return asyncio.run(decider.decide(request)).record
 
@@ -47,7 +51,14 @@ def test_every_decision_is_recorded_before_it_returns(demo_decider: Decider) -> 
     assert record.mode == "rules"
     assert record.policy_pack_version
     assert record.embedding_model == "all-MiniLM-L6-v2-int8"
-    assert list(record.timings_ms) == ["load_context", "retrieve", "plan", "guard", "arbitrate", "record"]
+    assert list(record.timings_ms) == [
+        "load_context",
+        "retrieve",
+        "plan",
+        "guard",
+        "arbitrate",
+        "record",
+    ]
 
 
 def test_chosen_action_is_always_permitted(demo_decider: Decider) -> None:
@@ -61,7 +72,10 @@ def test_chosen_action_is_always_permitted(demo_decider: Decider) -> None:
 def test_push_in_quiet_hours_is_moved_to_the_morning(demo_decider: Decider) -> None:
     record = _decide(demo_decider, "c01_hweber")
     modified = [
-        v for p in record.proposals for v in p.evaluation.verdicts if v.reason_code == "quiet_hours_deferred"
+        v
+        for p in record.proposals
+        for v in p.evaluation.verdicts
+        if v.reason_code == "quiet_hours_deferred"
     ]
     assert modified
     call = record.chosen.call
@@ -76,18 +90,24 @@ def test_incentive_is_withheld_during_a_billing_dispute(demo_decider: Decider) -
     offers = [p for p in record.proposals if p.call.type == "offer_incentive"]
     assert offers
     assert all(not p.evaluation.permitted for p in offers)
-    assert any(v.reason_code == "suppressed_open_dispute" for p in offers for v in p.evaluation.verdicts)
+    assert any(
+        v.reason_code == "suppressed_open_dispute" for p in offers for v in p.evaluation.verdicts
+    )
     assert record.chosen.call.type != "offer_incentive"
 
 
 def test_safe_default_when_no_playbook_applies(tmp_path: Path) -> None:
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-    decider = Decider.build(AgentConfig(data_dir=tmp_path), clock=lambda: now)  # no playbooks ingested
+    decider = Decider.build(
+        AgentConfig(data_dir=tmp_path), clock=lambda: now
+    )  # no playbooks ingested
     try:
-        inbound = DecideRequest.model_validate({
-            "profile": {"customer_id": "p1"},
-            "context": {"direction": "inbound", "channel": "phone", "reason": "help"},
-        })
+        inbound = DecideRequest.model_validate(
+            {
+                "profile": {"customer_id": "p1"},
+                "context": {"direction": "inbound", "channel": "phone", "reason": "help"},
+            }
+        )
         record = asyncio.run(decider.decide(inbound)).record
         assert record.safe_default
         assert record.chosen.call.type == "handoff_to_agent"
