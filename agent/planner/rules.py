@@ -24,6 +24,10 @@ __all__ = ["check_conditions", "fit", "plan_rules"]
 _FULL_MATCH_SCORE = 0.6
 """A cosine similarity at which retrieval alone counts as a full fit."""
 
+RELATIVE_FLOOR = 0.75
+"""Playbooks much less similar than the best one retrieved are noise, not options, unless
+their own conditions target this customer (a condition that holds is stronger evidence)."""
+
 
 def check_conditions(
     hits: Sequence[PlaybookHit], activation: Mapping[str, object]
@@ -59,8 +63,13 @@ def plan_rules(
     proposals: list[Proposal] = []
     notes: list[PlannerNote] = []
     seen: set[str] = set()
+    floor = RELATIVE_FLOOR * max((h.score for h in hits), default=0.0)
     for hit in hits:
         playbook = hit.playbook
+        if hit.score < floor and not (playbook.conditions and hit.conditions_met):
+            note = f"weak match: similarity {hit.score:.2f} below {floor:.2f}"
+            notes.append(PlannerNote(playbook_id=playbook.key, action_type="*", note=note))
+            continue
         if not hit.conditions_met:
             reason = "; ".join(hit.condition_errors) or "conditions not met"
             notes.append(PlannerNote(playbook_id=playbook.key, action_type="*", note=reason))

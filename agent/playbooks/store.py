@@ -23,9 +23,12 @@ from agent.playbooks.model import Playbook, PlaybookHit
 from agent.playbooks.parse import PlaybookError
 from tools import Channel
 
-__all__ = ["IngestReport", "PlaybookStore"]
+__all__ = ["GENERAL_JOURNEY", "IngestReport", "PlaybookStore"]
 
 _SETTINGS = Settings(anonymized_telemetry=False)
+
+GENERAL_JOURNEY = "general"
+"""Playbooks of this journey apply to every journey (care, contact pressure, ...)."""
 
 
 class IngestReport(BaseModel):
@@ -129,7 +132,8 @@ class PlaybookStore:
         channel: Channel | None = None,
         segment: str | None = None,
     ) -> list[PlaybookHit]:
-        """Nearest active playbooks; a journey filter that finds nothing is dropped."""
+        """Nearest active playbooks. A journey filter keeps that journey's playbooks and the
+        ``general`` ones (which apply to every journey); when it finds nothing it is dropped."""
         base: list[dict[str, Any]] = [{"active": True}]
         if channel is not None:
             base.append({f"ch_{Channel(channel).value}": True})
@@ -140,7 +144,8 @@ class PlaybookStore:
         vector = self._embedder.embed([query])[0]
         hits: list[PlaybookHit] = []
         if journey is not None:
-            hits = self._query(vector, k, [*base, {"journey": journey}])
+            journeys = sorted({journey, GENERAL_JOURNEY})
+            hits = self._query(vector, k, [*base, {"journey": {"$in": journeys}}])
         return hits or self._query(vector, k, base)
 
     def _query(

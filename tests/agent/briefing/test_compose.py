@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agent.briefing.compose import compose_briefing
+from agent.briefing.render import render_markdown
+from agent.context import RequestContext
+from agent.events import Event
+from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
+from agent.record import ProposalTrace, RankedAction
+from policies.verdict import Evaluation, Outcome, ReasonCode, Verdict
+from tests.factories import NOW, profile, signals
+from tools import ActionCall, ActionType, parse_action
+
+HANDOFF = parse_action(
+    {"type": "handoff_to_agent", "args": {"queue": "billing", "reason": "dispute"}}
+)
+OFFER = parse_action(
+    {
+        "type": "offer_incentive",
+        "args": {"kind": "percent_discount", "value": 20, "channel": "email", "offer_id": "RET-20"},
+    }
+)
+PLAYBOOK = Playbook(
+    id="billing-dispute-acknowledge",
+    version=3,
+    title="Acknowledge a disputed charge",
+    journey="billing_dispute",
+    intents=["unexpected_charge"],
+    owner="billing@example.com",
+    actions=[PlaybookAction(type=ActionType.HANDOFF_TO_AGENT, args={"queue": "billing"})],
+    talk_track="I can see the second charge; a billing specialist will take it from here.",
+)
+CUSTOMER = profile(
+    name="Asha Mehta",
+    open_cases=[
+        {
+            "id": "case-77",
+            "type": "billing_dispute",
+            "opened_at": "2026-11-18T09:00:00Z",
+            "summary": "Charged twice for order 5512",
+        }
+    ],
+    vulnerability_flags=["financial_hardship"],
+    nps=3,
+)
+EVENTS = [
+    Event(
+        id="evt-1",
+        ts=NOW - timedelta(hours=3),
+        channel="web",
+        type="invoice_viewed",
+        properties={"invoice_id": "INV-9"},
+    ),
+    Event(
+        id="evt-2",
+        ts=NOW - timedelta(hours=2),
+        channel="chat",
+        type="contact",
+        text="You charged me twice!",
+    ),
+    Event(
+        id="evt-3",
+        ts=NOW - timedelta(hours=1),
+        channel="chat",
+        type="transfer",
+        properties={"from_queue": "shop", "to_queue": "billing"},
+    ),
+]
+
+
+def _trace(
+    pid: str, call: ActionCall, outcome: Outcome, code: ReasonCode, policy: str
+) -> ProposalTrace:
+    verdict = Verdict(
+        policy_id=policy,
+        policy_version="2026.11.1",
+        outcome=outcome,
+        reason_code=code,
+        message=f"{policy} says {code}",
+    )
+    return ProposalTrace(
+        proposal_id=pid,
+        call=call,
+        playbook_id=PLAYBOOK.id,
+        playbook_version=3,
+        rationale="r",
+        propensity=0.5,
+        value=1.0,
+        evaluation=Evaluation(outcome=outcome, call=call, verdicts=[verdict]),
+    )
+
+
+def _compose(chosen_playbook: str | None = PLAYBOOK.id):  # type: ignore[no-untyped-def]
+    traces = [
+        _trace("p1", HANDOFF, Outcome.ALLOW, ReasonCode.OK, "consent"),
+        _trace("p2", OFFER, Outcome.DENY, ReasonCode.SUPPRESSED_OPEN_DISPUTE, "suppression"),
+    ]
+    chosen = RankedAction(
+        proposal_id="p1",
+        call=HANDOFF,
+        score=0.5,
+        probability=1.0,
+        outcome=Outcome.ALLOW,
+        playbook_id=chosen_playbook,
+    )
+    return compose_briefing(
+        decision_id="dec_1",
+        now=NOW,
+        profile=CUSTOMER,
+        events=EVENTS,
+        context=RequestContext(direction="inbound", channel="chat", reason="double charge"),
+        signals=signals(
+            intent="unexpected_charge",
+            journey="billing_dispute",
+            sentiment="negative",
+            effort="high",
+        ),
+        hits=[PlaybookHit(playbook=PLAYBOOK, score=0.6)],
+        traces=traces,
+        chosen=chosen,
+    )
+
+
+def test_every_item_cites_facts_that_exist() -> None:
+    briefing = _compose()
+    fact_ids = {f.id for f in briefing.facts}
+    assert len(fact_ids) == len(briefing.facts)
+    sections = [
+        briefing.customer_summary,
+        briefing.trying_to_do,
+        briefing.what_went_wrong,
+        briefing.sentiment_and_effort,
+        briefing.open_cases,
+        briefing.recommended_action,
+        briefing.do_not,
+    ]
+    for section in sections:
+        assert section
+        for item in section:
+            assert set(item.fact_ids) <= fact_ids, item
+
+
+def test_facts_point_at_their_sources() -> None:
+    facts = {(f.source, f.ref) for f in _compose().facts}
+    assert ("event", "evt-2") in facts
+    assert ("event", "evt-3") in facts
+    assert ("case", "case-77") in facts
+    assert ("playbook", "billing-dispute-acknowledge@3") in facts
+    assert ("profile", "profile.vulnerability_flags") in facts
+    assert ("context", "context.reason") in facts
+
+
+def test_what_went_wrong_keeps_problems_not_browsing() -> None:
+    texts = " ".join(item.text for item in _compose().what_went_wrong)
+    assert "You charged me twice!" in texts
+    assert "transfer" in texts
+    assert "invoice_viewed" not in texts
+
+
+def test_do_not_names_the_policy_and_the_action() -> None:
+    (item,) = _compose().do_not
+    assert item.text.startswith("Do not offer_incentive")
+    assert "suppression@2026.11.1" in item.text
+
+
+def test_recommended_action_carries_the_talk_track() -> None:
+    briefing = _compose()
+    assert "billing" in briefing.recommended_action[0].text
+    assert briefing.talk_track == PLAYBOOK.talk_track
+
+
+def test_safe_default_is_cited_as_policy() -> None:
+    briefing = _compose(chosen_playbook=None)
+    fact = next(f for f in briefing.facts if f.id == briefing.recommended_action[0].fact_ids[0])
+    assert fact.ref == "safe_default"
+    assert briefing.talk_track is None
+
+
+def test_narrative_cites_every_sentence() -> None:
+    narrative = _compose().narrative
+    sentences = [s for s in narrative.split(". ") if s.strip()]
+    assert all("[f" in sentence for sentence in sentences), narrative
+
+
+def test_markdown_has_sections_talk_track_and_facts() -> None:
+    markdown = render_markdown(_compose())
+    for heading in ("## Customer", "## What went wrong", "## Do not", "**Talk track**", "## Facts"):
+        assert heading in markdown
+    assert "> I can see the second charge" in markdown

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agent.context import RequestContext
+from agent.planner.rules import RELATIVE_FLOOR, check_conditions, fit, plan_rules
+from agent.playbooks.conditions import build_activation
+from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
+from tests.factories import NOW, profile, signals
+from tools import ActionType
+
+
+def _playbook(
+    pid: str,
+    *,
+    journey: str = "tech_support",
+    conditions: list[str] | None = None,
+    actions: list[PlaybookAction] | None = None,
+) -> Playbook:
+    return Playbook(
+        id=pid,
+        version=1,
+        title=f"Playbook {pid}",
+        journey=journey,
+        intents=["app_crash"],
+        owner="qa@example.com",
+        conditions=conditions or [],
+        actions=actions
+        or [
+            PlaybookAction(
+                type=ActionType.RECOMMEND_ARTICLE,
+                weight=0.8,
+                args={"article_id": "kb-1", "channel": "web"},
+            )
+        ],
+    )
+
+
+def _plan(hits: list[PlaybookHit], **signal_args: Any):  # type: ignore[no-untyped-def]
+    sig = signals(**signal_args)
+    context = RequestContext(direction="inbound", channel="chat")
+    activation = build_activation(profile(), sig, context, NOW)
+    return plan_rules(
+        check_conditions(hits, activation),
+        activation=activation,
+        profile=profile(),
+        signals=sig,
+        context=context,
+        now=NOW,
+    )
+
+
+def test_one_proposal_per_action_with_its_playbook() -> None:
+    proposals, notes = _plan([PlaybookHit(playbook=_playbook("pa"), score=0.6)])
+    assert notes == []
+    (proposal,) = proposals
+    assert proposal.call.type is ActionType.RECOMMEND_ARTICLE
+    assert (proposal.playbook_id, proposal.playbook_version) == ("pa", 1)
+    assert proposal.propensity == 0.8  # full fit at similarity 0.6
+
+
+def test_fit_rewards_journey_and_intent_agreement() -> None:
+    hit = PlaybookHit(playbook=_playbook("pa"), score=0.3)
+    assert fit(hit, signals()) == pytest.approx(0.5)
+    assert fit(hit, signals(journey="tech_support")) == pytest.approx(0.7)
+    assert fit(hit, signals(journey="tech_support", intent="app_crash")) == pytest.approx(0.9)
+    assert (
+        fit(PlaybookHit(playbook=_playbook("pa"), score=0.9), signals(journey="tech_support"))
+        == 1.0
+    )
+
+
+def test_unmet_and_failing_conditions_are_noted_not_raised() -> None:
+    hits = [
+        PlaybookHit(
+            playbook=_playbook("high", conditions=['signals.effort.level == "high"']), score=0.6
+        ),
+        PlaybookHit(
+            playbook=_playbook("broken", conditions=["profile.churn_risk > 0.5"]), score=0.6
+        ),
+    ]
+    proposals, notes = _plan(hits, effort="low")
+    assert proposals == []
+    assert notes[0].note == "conditions not met"
+    assert "profile.churn_risk > 0.5" in notes[1].note
+
+
+def test_weak_matches_are_dropped_unless_their_conditions_target_the_customer() -> None:
+    hits = [
+        PlaybookHit(playbook=_playbook("strong"), score=0.6),
+        PlaybookHit(
+            playbook=_playbook(
+                "weak", actions=[PlaybookAction(type=ActionType.NO_ACTION, args={"reason": "r"})]
+            ),
+            score=0.6 * RELATIVE_FLOOR - 0.01,
+        ),
+        PlaybookHit(
+            playbook=_playbook(
+                "targeted",
+                conditions=['context.direction == "inbound"'],
+                actions=[
+                    PlaybookAction(type=ActionType.HOLD_OUTREACH, args={"hours": 2, "reason": "r"})
+                ],
+            ),
+            score=0.2,
+        ),
+    ]
+    proposals, notes = _plan(hits)
+    assert [p.playbook_id for p in proposals] == ["strong", "targeted"]
+    assert notes[0].note.startswith("weak match")
+
+
+def test_action_when_and_invalid_defaults_are_skipped_with_a_note() -> None:
+    playbook = _playbook(
+        "pa",
+        actions=[
+            PlaybookAction(
+                type=ActionType.HOLD_OUTREACH,
+                when='context.direction == "outbound"',
+                args={"hours": 2, "reason": "r"},
+            ),
+            PlaybookAction(type=ActionType.HOLD_OUTREACH, args={"hours": 0, "reason": "r"}),
+            PlaybookAction(
+                type=ActionType.OPEN_CASE,
+                args={"case_type": "technical", "queue": "t2", "summary": "s"},
+            ),
+        ],
+    )
+    proposals, notes = _plan([PlaybookHit(playbook=playbook, score=0.6)])
+    assert [p.call.type for p in proposals] == [ActionType.OPEN_CASE]
+    assert "when not met" in notes[0].note
+    assert notes[1].note.startswith(
+        "hold_outreach.args.hours: Input should be greater than or equal to 1"
+    )
+
+
+def test_the_same_call_from_two_playbooks_is_proposed_once() -> None:
+    hits = [
+        PlaybookHit(playbook=_playbook("pa"), score=0.6),
+        PlaybookHit(playbook=_playbook("pb"), score=0.5),
+    ]
+    proposals, _ = _plan(hits)
+    assert [p.playbook_id for p in proposals] == ["pa"]
