@@ -9,7 +9,7 @@ from policies.base import allow, deny, is_live, modify, not_applicable, patched
 from policies.context import PolicyContext
 from policies.pack import PolicyPack
 from policies.verdict import ReasonCode, Verdict
-from tools import ActionCall, ActionType
+from tools import ActionCall, ScheduleCallback, SendMessage
 
 __all__ = ["POLICY_ID", "in_quiet_hours", "next_allowed", "quiet_hours"]
 
@@ -43,6 +43,15 @@ def next_allowed(when: datetime, zone: ZoneInfo, start: time, end: time) -> date
     return _wall(local + timedelta(days=1), end, zone).astimezone(when.tzinfo)
 
 
+def _timed_field(call: ActionCall, ctx: PolicyContext) -> tuple[str, datetime] | None:
+    """The argument that says when the call reaches the customer, and its value, if it has one."""
+    if isinstance(call, SendMessage):
+        return "send_at", call.args.send_at or ctx.now
+    if isinstance(call, ScheduleCallback):
+        return "at", call.args.at
+    return None
+
+
 def quiet_hours(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
     rules = pack.quiet_hours
     channel = call.channel
@@ -52,8 +61,9 @@ def quiet_hours(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdi
         return allow(POLICY_ID, pack, "live conversation the customer started")
     zone = ZoneInfo(ctx.customer.timezone)
     window = f"{rules.start:%H:%M}-{rules.end:%H:%M} {ctx.customer.timezone}"
-    if call.type is ActionType.SEND_MESSAGE:
-        when = call.args.send_at or ctx.now
+    timed = _timed_field(call, ctx)
+    if timed is not None:
+        field, when = timed
         allowed = next_allowed(when, zone, rules.start, rules.end)
         if allowed == when:
             return allow(POLICY_ID, pack, "outside quiet hours")
@@ -62,20 +72,8 @@ def quiet_hours(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdi
             POLICY_ID,
             pack,
             ReasonCode.QUIET_HOURS_DEFERRED,
-            f"quiet hours {window}: send moved to {local:%Y-%m-%d %H:%M} local",
-            patched(call, send_at=allowed),
-        )
-    if call.type is ActionType.SCHEDULE_CALLBACK:
-        allowed = next_allowed(call.args.at, zone, rules.start, rules.end)
-        if allowed == call.args.at:
-            return allow(POLICY_ID, pack, "outside quiet hours")
-        local = allowed.astimezone(zone)
-        return modify(
-            POLICY_ID,
-            pack,
-            ReasonCode.QUIET_HOURS_DEFERRED,
-            f"quiet hours {window}: callback moved to {local:%Y-%m-%d %H:%M} local",
-            patched(call, at=allowed),
+            f"quiet hours {window}: {field} moved to {local:%Y-%m-%d %H:%M} local",
+            patched(call, **{field: allowed}),
         )
     local_now = ctx.now.astimezone(zone).time()
     if in_quiet_hours(local_now, rules.start, rules.end):
