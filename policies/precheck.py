@@ -26,6 +26,7 @@ from tools import (
 __all__ = ["Precheck", "precheck"]
 
 _MESSAGE_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.PUSH, Channel.IN_APP)
+_OFFER_CHANNELS = (*_MESSAGE_CHANNELS, Channel.CHAT, Channel.PHONE)
 
 
 class Precheck(BaseModel):
@@ -53,14 +54,16 @@ def precheck(ctx: PolicyContext, pack: PolicyPack) -> Precheck:
                 pack,
             ).permitted
         ]
-    offer = OfferIncentive(
-        args=OfferIncentiveArgs(
-            kind="percent_discount", value=Decimal(1), channel=Channel.EMAIL, offer_id="precheck"
+    offers = (
+        OfferIncentive(
+            args=OfferIncentiveArgs(
+                kind="percent_discount", value=Decimal(1), channel=channel, offer_id="precheck"
+            )
         )
+        for channel in _OFFER_CHANNELS
     )
-    forbidden = (
-        [] if evaluate(offer, ctx, pack).permitted or ctx.inbound else [ActionType.OFFER_INCENTIVE]
-    )
+    can_offer = any(evaluate(o, ctx, pack).permitted for o in offers)
+    forbidden = [] if can_offer else [ActionType.OFFER_INCENTIVE]
     limits = pack.tier_limits(ctx.customer.tier)
     return Precheck(
         forbidden=forbidden,

@@ -26,18 +26,19 @@ def compile_condition(expr: str) -> Any:
     return cel.compile(expr)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+def _json_with_floats(json_value: Any, python_value: Any) -> Any:
+    """The JSON-mode dump, except that Decimals (strings in JSON mode) become floats."""
+    if isinstance(python_value, Decimal):
+        return float(python_value)
+    if isinstance(json_value, dict) and isinstance(python_value, dict):
+        return {k: _json_with_floats(v, python_value.get(k)) for k, v in json_value.items()}
+    if isinstance(json_value, list) and isinstance(python_value, list | tuple):
+        return [_json_with_floats(j, p) for j, p in zip(json_value, python_value, strict=False)]
+    return json_value
 
 
 def _days_to_renewal(profile: Profile, now: datetime) -> int:
-    today = now.astimezone(profile.zone).date()
+    today = now.date()
     ends = [
         p.end_date
         for p in profile.products
@@ -54,8 +55,8 @@ def build_activation(
 ) -> dict[str, object]:
     """What a condition can read: ``profile`` (plus derived keys), ``signals``, ``context``."""
     tenure = profile.tenure_months(now)
-    profile_data = _plain(profile.model_dump(mode="json")) | {
-        "lifetime_value": float(profile.lifetime_value),
+    dumped = _json_with_floats(profile.model_dump(mode="json"), profile.model_dump())
+    profile_data: dict[str, Any] = dumped | {
         "tenure_months": -1 if tenure is None else tenure,
         "open_case_types": sorted({c.type for c in profile.active_cases}),
         "consented": {

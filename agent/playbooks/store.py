@@ -93,6 +93,7 @@ class PlaybookStore:
         updated: list[str] = []
         unchanged: list[str] = []
         with self._lock:
+            self._reject_older(playbooks)
             for playbook in sorted(playbooks, key=lambda p: (p.id, p.version)):
                 versions = self._versions(playbook.id)
                 newest = max(versions, default=0)
@@ -100,10 +101,6 @@ class PlaybookStore:
                 if existing is not None and existing["content_hash"] == playbook.content_hash:
                     unchanged.append(playbook.key)
                     continue
-                if playbook.version < newest and existing is None:
-                    raise PlaybookError(
-                        f"{playbook.key}: older than the stored version {newest}; bump the version"
-                    )
                 is_newest = playbook.version >= newest
                 self._collection.upsert(
                     ids=[playbook.key],
@@ -115,6 +112,19 @@ class PlaybookStore:
                 if is_newest:
                     self._deactivate_older(playbook, versions)
         return IngestReport(added=added, updated=updated, unchanged=unchanged)
+
+    def _reject_older(self, playbooks: Sequence[Playbook]) -> None:
+        """A new or changed version older than the stored newest is an error, checked before
+        any write so a rejected batch leaves the store as it was."""
+        for playbook in playbooks:
+            versions = self._versions(playbook.id)
+            newest = max(versions, default=0)
+            stored = versions.get(playbook.version)
+            same = stored is not None and stored["content_hash"] == playbook.content_hash
+            if playbook.version < newest and not same:
+                raise PlaybookError(
+                    f"{playbook.key}: older than the stored version {newest}; bump the version"
+                )
 
     def _deactivate_older(self, playbook: Playbook, versions: dict[int, dict[str, Any]]) -> None:
         for version, meta in versions.items():

@@ -1,0 +1,196 @@
+"""The playbook store on a real embedded Chroma with the real embedding model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from agent.embeddings import Embedder, MiniLMEmbedder
+from agent.playbooks import Playbook, PlaybookError, PlaybookStore, load_playbooks
+from tools import Channel
+
+pytestmark = pytest.mark.integration
+
+DEMO = Path(__file__).resolve().parents[3] / "data" / "demo" / "playbooks"
+PLAYBOOKS = load_playbooks(DEMO)
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.texts = 0
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.texts += len(texts)
+        return self._inner.embed(texts)
+
+
+def _demo(playbook_id: str) -> Playbook:
+    return next(p for p in PLAYBOOKS if p.id == playbook_id)
+
+
+def _variant(playbook_id: str, new_id: str, **update: object) -> Playbook:
+    return _demo(playbook_id).model_copy(update={"id": new_id, **update})
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> PlaybookStore:
+    store = PlaybookStore.embedded(tmp_path_factory.mktemp("chroma"), embedder)
+    report = store.ingest(PLAYBOOKS)
+    assert (len(report.added), report.updated, report.unchanged) == (27, [], [])
+    return store
+
+
+@pytest.fixture
+def counting(embedder: MiniLMEmbedder) -> CountingEmbedder:
+    return CountingEmbedder(embedder)
+
+
+def test_ingests_the_demo_set(demo_store: PlaybookStore) -> None:
+    assert demo_store.count() == 27
+    assert [p.id for p in demo_store.list_active()] == sorted(p.id for p in PLAYBOOKS)
+    assert demo_store.get("billing-dispute-acknowledge") == _demo("billing-dispute-acknowledge")
+
+
+@pytest.mark.parametrize(
+    ("query", "journey"),
+    [
+        ("I was charged twice this month", "billing_dispute"),
+        ("locked out of my account after too many attempts", "account_access"),
+    ],
+)
+def test_ranks_the_right_journey_first(demo_store: PlaybookStore, query: str, journey: str) -> None:
+    hits = demo_store.search(query, k=5)
+    assert len(hits) == 5
+    assert hits[0].playbook.journey == journey
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[0] > 0.3
+
+
+def test_journey_filter_keeps_that_journey_and_general(demo_store: PlaybookStore) -> None:
+    hits = demo_store.search("I was charged twice this month", k=10, journey="renewal")
+    assert sorted(h.playbook.journey for h in hits) == ["general"] * 2 + ["renewal"] * 3
+
+
+def test_journey_with_no_playbooks_falls_back(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, embedder)
+    store.ingest([p for p in PLAYBOOKS if p.journey in ("billing_dispute", "renewal")])
+    query = "I was charged twice this month"
+    assert {h.playbook.journey for h in store.search(query, k=8, journey="renewal")} == {"renewal"}
+    hits = store.search(query, k=3, journey="no_such_journey")
+    assert len(hits) == 3
+    assert hits[0].playbook.journey == "billing_dispute"
+
+
+def test_empty_store_returns_nothing(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, embedder)
+    assert store.search("anything") == []
+    assert store.count() == 0
+    assert store.list_active() == []
+    assert store.get("billing-dispute-acknowledge") is None
+
+
+def test_channel_and_segment_filters(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, embedder)
+    store.ingest(
+        [
+            _variant("billing-dispute-acknowledge", "any-channel"),
+            _variant("billing-dispute-acknowledge", "chat-only", channels=[Channel.CHAT]),
+            _variant("billing-dispute-acknowledge", "smb-only", segments=["smb"]),
+        ]
+    )
+    query = "I was charged twice this month"
+
+    def ids(**filters: object) -> set[str]:
+        return {h.playbook.id for h in store.search(query, k=10, **filters)}  # type: ignore[arg-type]
+
+    assert ids() == {"any-channel", "chat-only"}
+    assert ids(channel=Channel.CHAT) == {"any-channel", "chat-only"}
+    assert ids(channel=Channel.EMAIL) == {"any-channel"}
+    assert ids(segment="smb") == {"any-channel", "chat-only", "smb-only"}
+    assert ids(segment="enterprise") == {"any-channel", "chat-only"}
+    assert ids(channel=Channel.EMAIL, segment="smb") == {"any-channel", "smb-only"}
+
+
+def test_new_version_deactivates_the_old(tmp_path: Path, counting: CountingEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, counting)
+    v1 = _demo("billing-dispute-acknowledge")
+    assert v1.version == 1
+    v2 = v1.model_copy(update={"version": 2, "title": "Acknowledge a disputed charge, v2"})
+    store.ingest([v1])
+    report = store.ingest([v2])
+    assert report.added == ["billing-dispute-acknowledge@2"]
+    assert store.count() == 1
+    assert store.get("billing-dispute-acknowledge") == v2
+    assert store.get("billing-dispute-acknowledge", 1) == v1
+    assert store.get("billing-dispute-acknowledge", 3) is None
+    assert store.list_active() == [v2]
+    hits = store.search("disputed charge", k=5)
+    assert [h.playbook.key for h in hits] == ["billing-dispute-acknowledge@2"]
+
+    texts = counting.texts
+    other = _variant("billing-dispute-acknowledge", "other-id")
+    changed_v1 = v1.model_copy(update={"title": "Acknowledge a disputed charge, edited"})
+    with pytest.raises(PlaybookError, match="acknowledge@1: older than the stored version 2"):
+        store.ingest([other, changed_v1])
+    assert counting.texts == texts, "a rejected batch embeds and writes nothing"
+    assert store.get("other-id") is None
+    assert store.get("billing-dispute-acknowledge", 1) == v1
+    assert store.ingest([v1]).unchanged == ["billing-dispute-acknowledge@1"]
+    assert store.get("billing-dispute-acknowledge") == v2
+
+
+def test_older_version_never_stored_is_rejected(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, embedder)
+    v1 = _demo("claim-update-push").model_copy(update={"version": 1})
+    store.ingest([v1.model_copy(update={"version": 3})])
+    with pytest.raises(PlaybookError, match=r"claim-update-push@1: older than"):
+        store.ingest([v1])
+    assert store.get("claim-update-push", 1) is None
+
+
+def test_both_versions_in_one_batch(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, embedder)
+    v1 = _demo("claim-update-push").model_copy(update={"version": 1})
+    v2 = v1.model_copy(update={"version": 2})
+    report = store.ingest([v2, v1])
+    assert report.added == ["claim-update-push@1", "claim-update-push@2"]
+    assert store.list_active() == [v2]
+
+
+def test_unchanged_is_not_reembedded(tmp_path: Path, counting: CountingEmbedder) -> None:
+    store = PlaybookStore.embedded(tmp_path, counting)
+    store.ingest(PLAYBOOKS[:5])
+    assert counting.texts == 5
+    changed = PLAYBOOKS[0].model_copy(update={"talk_track": "Say something else."})
+    report = store.ingest([changed, *PLAYBOOKS[1:5]])
+    assert counting.texts == 6
+    assert report.updated == [changed.key]
+    assert report.unchanged == sorted(p.key for p in PLAYBOOKS[1:5])
+    assert store.get(changed.id) == changed
+    report = store.ingest([changed, *PLAYBOOKS[1:5]])
+    assert counting.texts == 6
+    assert (report.added, report.updated, len(report.unchanged)) == ([], [], 5)
+
+
+def test_persists_across_reopening(tmp_path: Path, counting: CountingEmbedder) -> None:
+    first = PlaybookStore.embedded(tmp_path, counting)
+    first.ingest(PLAYBOOKS)
+    del first
+    embedded = counting.texts
+    reopened = PlaybookStore.embedded(tmp_path, counting)
+    assert reopened.count() == 27
+    assert reopened.ingest(PLAYBOOKS).unchanged == sorted(p.key for p in PLAYBOOKS)
+    assert counting.texts == embedded
+    hits = reopened.search("locked out of my account after too many attempts", k=1)
+    assert hits[0].playbook.journey == "account_access"
