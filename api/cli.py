@@ -67,7 +67,16 @@ def serve(
             f"demo data: {report.customers} customers, {report.events} new events, "
             f"{report.playbooks} playbooks in {settings.data_dir}"
         )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, workers=1)
+    if settings.workers > 1:  # each worker builds its own app from the same NEXTBEST_* settings
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+        )
+    else:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
 
 def _policy_lines(record: DecisionRecordV1) -> list[str]:
