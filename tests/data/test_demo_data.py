@@ -21,6 +21,7 @@ from agent.context import RequestContext
 from agent.events import KNOWN_EVENT_TYPES, Event
 from agent.playbooks.model import Playbook
 from agent.profile import Profile
+from agent.signals import JOURNEYS as SIGNAL_JOURNEYS
 from agent.signals import load_catalogue
 from tools import CATALOG, ActionType, Channel, Purpose, parse_action
 
@@ -28,18 +29,8 @@ DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 PLAYBOOK_DIR = DEMO / "playbooks"
 CUSTOMER_DIR = DEMO / "customers"
 
-JOURNEYS = {
-    "billing_dispute",
-    "account_access",
-    "onboarding",
-    "trial_conversion",
-    "renewal",
-    "cart_recovery",
-    "insurance_claim",
-    "travel_prearrival",
-    "tech_support",
-    "cancellation",
-}
+# Every journey the signals know has demo playbooks; "general" ones serve all of them.
+JOURNEYS = set(SIGNAL_JOURNEYS) - {"general"}
 # Playbook intents are the signals catalogue's, so a matched intent can raise a playbook's fit;
 # a few extra slugs only enrich the embedded text.
 INTENTS = {spec.name for spec in load_catalogue().intents}
