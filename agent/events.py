@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from tools import Channel
+from tools import Channel, FiniteFloat
 
 __all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType"]
 
@@ -53,7 +53,7 @@ class Event(BaseModel):
     ts: AwareDatetime
     channel: Channel
     type: EventType
-    properties: dict[str, str | int | float | bool | None] = Field(
+    properties: dict[str, str | int | FiniteFloat | bool | None] = Field(
         default_factory=dict, max_length=50
     )
     text: str | None = Field(

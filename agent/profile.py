@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from tools import Channel, Currency, Identifier, Purpose
+from tools import Channel, Currency, FiniteFloat, Identifier, Purpose
 
 __all__ = [
     "Case",
@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 CustomerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
-Scalar = str | int | float | bool | None
+Scalar = str | int | FiniteFloat | bool | None
 
 
 class Tier(StrEnum):
@@ -110,7 +110,7 @@ class Profile(_Frozen):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a folder
             raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
 

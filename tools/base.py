@@ -15,6 +15,7 @@ __all__ = [
     "ActionType",
     "Channel",
     "Currency",
+    "FiniteFloat",
     "Identifier",
     "Money",
     "Purpose",
@@ -65,6 +66,9 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 """ISO 4217 code, e.g. ``EUR``."""
+
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+"""A float that is a number: JSON's Infinity and NaN are refused at the edge."""
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
