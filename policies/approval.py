@@ -18,6 +18,13 @@ def approval(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
         return not_applicable(POLICY_ID, pack)
     rules = pack.goodwill_credit
     amount, currency = call.args.amount, call.args.currency
+    if currency != ctx.customer.currency:
+        return deny(
+            POLICY_ID,
+            pack,
+            ReasonCode.CURRENCY_MISMATCH,
+            f"credit in {currency} for a customer billed in {ctx.customer.currency}",
+        )
     if amount > rules.deny_above:
         return deny(
             POLICY_ID,

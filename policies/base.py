@@ -7,11 +7,12 @@ from typing import Any, Protocol
 from policies.context import PolicyContext
 from policies.pack import PolicyPack
 from policies.verdict import Outcome, ReasonCode, Verdict
-from tools import ActionCall, parse_action
+from tools import ActionCall, ScheduleCallback, SendMessage, parse_action
 
 __all__ = [
     "Guard",
     "allow",
+    "delivered_now",
     "deny",
     "is_live",
     "modify",
@@ -76,6 +77,19 @@ def patched(call: ActionCall, **args: Any) -> ActionCall:
     return parse_action(data)
 
 
+def delivered_now(call: ActionCall, ctx: PolicyContext) -> bool:
+    """The call reaches the customer now, not at a later time it names."""
+    if isinstance(call, SendMessage):
+        return call.args.send_at is None or call.args.send_at <= ctx.now
+    return not isinstance(call, ScheduleCallback)
+
+
 def is_live(call: ActionCall, ctx: PolicyContext) -> bool:
-    """The call reaches the customer on the channel they are talking to us on right now."""
-    return ctx.inbound and call.channel is not None and call.channel == ctx.interaction_channel
+    """The call is part of the conversation the customer started: on the channel they are on
+    right now, and delivered now (a message scheduled for later or a callback is not live)."""
+    return (
+        ctx.inbound
+        and call.channel is not None
+        and call.channel == ctx.interaction_channel
+        and delivered_now(call, ctx)
+    )

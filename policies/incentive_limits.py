@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import assert_never
 
 from policies.base import allow, deny, modify, not_applicable, patched
 from policies.context import PolicyContext
@@ -25,6 +26,8 @@ def _limit(call: OfferIncentive, ctx: PolicyContext, pack: PolicyPack) -> tuple[
             return limits.amount, f" {ctx.customer.currency}"
         case "free_months":
             return Decimal(limits.free_months), " free months"
+        case unknown:
+            assert_never(unknown)
 
 
 def incentive_limits(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
@@ -50,7 +53,7 @@ def incentive_limits(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> 
         return deny(
             POLICY_ID,
             pack,
-            ReasonCode.INCENTIVE_NOT_ELIGIBLE,
+            ReasonCode.CURRENCY_MISMATCH,
             f"discount in {args.currency} for a customer billed in {ctx.customer.currency}",
         )
     limit, unit = _limit(call, ctx, pack)

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Literal, Self
 
 import cel
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from policies.verdict import ReasonCode
 from tools import Channel
@@ -21,11 +30,18 @@ __all__ = [
     "PolicyPackError",
     "Rule",
     "TierLimits",
-    "compiled",
     "load_pack",
 ]
 
 DEFAULT_PACK = Path(__file__).with_name("packs") / "default.yaml"
+
+_SUPPRESSION_CODES = frozenset(
+    {
+        ReasonCode.SUPPRESSED_OPEN_COMPLAINT,
+        ReasonCode.SUPPRESSED_OPEN_DISPUTE,
+        ReasonCode.SUPPRESSED_VULNERABLE,
+    }
+)
 
 
 class PolicyPackError(ValueError):
@@ -36,8 +52,12 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class ConsentSection(_Section):
-    exempt_live_channel: bool = True
+def _wall_time(value: object) -> object:
+    # YAML 1.1 reads an unquoted 21:00 as the sexagesimal integer 1260, which pydantic would
+    # take for 00:21:00. Only text is a wall time here.
+    if not isinstance(value, str | time):
+        raise ValueError('write the time as a quoted "HH:MM" string')
+    return value
 
 
 class QuietHoursSection(_Section):
@@ -47,20 +67,35 @@ class QuietHoursSection(_Section):
         default_factory=lambda: [Channel.SMS, Channel.PUSH, Channel.PHONE]
     )
 
+    _times_are_text = field_validator("start", "end", mode="before")(_wall_time)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.start == self.end:
+            raise ValueError("start and end are equal: the window would be empty")
+        return self
+
+
+class ConsentSection(_Section):
+    exempt_live_channel: bool = True
+
+
+Limit = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2)]
+
 
 class TierLimits(_Section):
-    percent: Decimal = Field(ge=0, le=100)
-    amount: Decimal = Field(ge=0)
-    free_months: int = Field(ge=0)
+    percent: Limit = Field(le=100)
+    amount: Limit
+    free_months: NonNegativeInt
 
 
 class BudgetSection(_Section):
-    max_incentives: int = Field(default=2, ge=0)
+    max_incentives: NonNegativeInt = 2
     window_days: int = Field(default=90, ge=1)
 
 
 class IncentiveSection(_Section):
-    tiers: dict[str, TierLimits]
+    tiers: dict[str, TierLimits] = Field(min_length=1)
     budget: BudgetSection = Field(default_factory=BudgetSection)
 
 
@@ -68,39 +103,72 @@ class GoodwillSection(_Section):
     auto_approve_up_to: Decimal = Field(default=Decimal(25), ge=0)
     deny_above: Decimal = Field(default=Decimal(150), ge=0)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.deny_above < self.auto_approve_up_to:
+            raise ValueError("deny_above must not be below auto_approve_up_to")
+        return self
+
 
 class SuppressionSection(_Section):
     case_types: dict[str, ReasonCode] = Field(default_factory=dict)
     vulnerable: bool = True
 
+    @field_validator("case_types")
+    @classmethod
+    def _suppression_codes(cls, value: dict[str, ReasonCode]) -> dict[str, ReasonCode]:
+        wrong = {k: str(v) for k, v in value.items() if v not in _SUPPRESSION_CODES}
+        if wrong:
+            allowed = ", ".join(sorted(_SUPPRESSION_CODES))
+            raise ValueError(f"{wrong} are not suppression codes ({allowed})")
+        return value
+
 
 class FrequencySection(_Section):
     window_days: int = Field(default=7, ge=1)
-    per_channel: dict[Channel, int] = Field(default_factory=dict)
+    per_channel: dict[Channel, NonNegativeInt] = Field(default_factory=dict)
 
 
 class Rule(_Section):
-    """A declarative rule: when the CEL condition holds, the outcome applies."""
+    """A declarative rule: when the CEL condition holds, the outcome applies.
+
+    The condition is compiled when the pack loads, so a syntax error is a load error.
+    """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    when: str
+    when: str = Field(min_length=1)
     outcome: Literal["deny", "require_approval"]
     reason_code: ReasonCode = ReasonCode.RULE_MATCHED
-    message: str
+    message: str = Field(min_length=1)
+
+    _program: cel.Program | None = PrivateAttr(default=None)
 
     @field_validator("when")
     @classmethod
-    def _compiles(cls, expr: str) -> str:
+    def _compiles(cls, expr: str, info: ValidationInfo) -> str:
         try:
-            compiled(expr)
+            cel.compile(expr)
         except ValueError as exc:
-            raise ValueError(f"invalid CEL: {exc}") from None
+            rule_id = info.data.get("id", "?")
+            raise ValueError(f"rule {rule_id!r}: invalid CEL condition: {exc}") from None
         return expr
+
+    def model_post_init(self, context: object, /) -> None:
+        self._program = cel.compile(self.when)
+
+    @property
+    def program(self) -> cel.Program:
+        """The compiled condition (compiled again only if ``when`` was replaced by a copy)."""
+        if self._program is None or self._program.source != self.when:
+            self._program = cel.compile(self.when)
+        return self._program
 
 
 class PolicyPack(_Section):
     id: str = Field(pattern=r"^[a-z][a-z0-9_\-]{0,63}$")
-    version: str = Field(min_length=1, max_length=64)
+    version: str = Field(
+        pattern=r"^\d{4}\.\d{1,2}\.\d{1,4}$", description='Calendar version, e.g. "2026.11.1".'
+    )
     consent: ConsentSection = Field(default_factory=ConsentSection)
     quiet_hours: QuietHoursSection = Field(default_factory=QuietHoursSection)
     incentive_limits: IncentiveSection
@@ -108,6 +176,16 @@ class PolicyPack(_Section):
     suppression: SuppressionSection = Field(default_factory=SuppressionSection)
     frequency_caps: FrequencySection = Field(default_factory=FrequencySection)
     rules: list[Rule] = Field(default_factory=list)
+
+    @field_validator("rules")
+    @classmethod
+    def _unique_ids(cls, rules: list[Rule]) -> list[Rule]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.id in seen:
+                raise ValueError(f"rule id {rule.id!r} is used twice")
+            seen.add(rule.id)
+        return rules
 
     def tier_limits(self, tier: str) -> TierLimits:
         """The tier's limits; an unknown tier gets the strictest known ones."""
@@ -117,17 +195,11 @@ class PolicyPack(_Section):
         return min(tiers.values(), key=lambda t: (t.percent, t.amount, t.free_months))
 
 
-@functools.lru_cache(maxsize=1024)
-def compiled(expr: str) -> Any:
-    """A compiled CEL program, cached by expression (raises ValueError on bad syntax)."""
-    return cel.compile(expr)
-
-
 def load_pack(path: Path | None = None) -> PolicyPack:
     """Load and validate a pack (None: the packaged default)."""
     source = path or DEFAULT_PACK
     try:
-        data = yaml.safe_load(source.read_text())
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
     except OSError as exc:
         raise PolicyPackError(f"{source}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
@@ -136,6 +208,7 @@ def load_pack(path: Path | None = None) -> PolicyPack:
         return PolicyPack.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in exc.errors()
         )
         raise PolicyPackError(f"{source}: {problems}") from None

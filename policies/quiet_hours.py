@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from policies.base import allow, deny, is_live, modify, not_applicable, patched
@@ -23,30 +23,66 @@ def in_quiet_hours(local: time, start: time, end: time) -> bool:
     return local >= start or local < end
 
 
-def _wall(day: datetime, at: time, zone: ZoneInfo) -> datetime:
-    """``at`` local on ``day``'s date, as an instant. A time that falls in a spring-forward gap
-    is pushed past the gap (zoneinfo's fold=0 reading, normalized through UTC)."""
-    naive = datetime.combine(day.date(), at)
-    candidate = naive.replace(tzinfo=zone)
-    # Round-trip through UTC: a nonexistent wall time comes back shifted forward.
-    return candidate.astimezone(ZoneInfo("UTC")).astimezone(zone)
+def _walls(day: date, at: time, zone: ZoneInfo) -> list[datetime]:
+    """The instants (UTC) at which the wall clock shows ``at`` on ``day``: two in a fall-back
+    fold, none in a spring-forward gap that skips it."""
+    naive = datetime.combine(day, at)
+    readings = {naive.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1)}
+    return [r for r in readings if r.astimezone(zone).replace(tzinfo=None) == naive]
+
+
+def _transitions(since: datetime, until: datetime, zone: ZoneInfo) -> list[datetime]:
+    """The instants in (since, until] at which the zone's UTC offset changes. zoneinfo does not
+    expose its transitions: sample hourly (offsets never change twice within an hour) and
+    bisect each change to the microsecond."""
+    found: list[datetime] = []
+    if since.astimezone(zone).utcoffset() == until.astimezone(zone).utcoffset():
+        return found  # the common case; no zone changes its offset and back within two days
+    left = since
+    while left < until:
+        right = min(left + timedelta(hours=1), until)
+        lo, hi = left, right
+        new_offset = hi.astimezone(zone).utcoffset()
+        if lo.astimezone(zone).utcoffset() != new_offset:
+            while hi - lo > timedelta(microseconds=1):
+                middle = lo + (hi - lo) / 2
+                if middle.astimezone(zone).utcoffset() == new_offset:
+                    hi = middle
+                else:
+                    lo = middle
+            found.append(hi)
+        left = right
+    return found
 
 
 def next_allowed(when: datetime, zone: ZoneInfo, start: time, end: time) -> datetime:
-    """The first instant at or after ``when`` outside quiet hours: ``end`` local, DST-safe."""
-    local = when.astimezone(zone)
-    if not in_quiet_hours(local.timetz().replace(tzinfo=None), start, end):
-        return when
-    today_end = _wall(local, end, zone)
-    if today_end > local:
-        return today_end.astimezone(when.tzinfo)
-    return _wall(local + timedelta(days=1), end, zone).astimezone(when.tzinfo)
+    """The first instant at or after ``when`` outside quiet hours, in UTC.
+
+    Within quiet hours the wall clock leaves the window either by reaching ``end`` or by a DST
+    jump (past a spring-forward gap, or back out of the window at a fall-back). So the answer
+    is the earliest of those moments at which the local time is outside the window: usually
+    ``end`` local on the right date; in a fall-back fold, the first occurrence still ahead.
+    """
+    instant = when.astimezone(UTC)  # compare instants, never wall clocks sharing a tzinfo
+    if not in_quiet_hours(instant.astimezone(zone).time(), start, end):
+        return instant
+    today = instant.astimezone(zone).date()
+    # the window is shorter than a day, so the next ``end`` is at most two dates ahead; it is
+    # always outside the window, and only a DST jump before it can leave the window earlier
+    ends = [w for days in range(3) for w in _walls(today + timedelta(days=days), end, zone)]
+    next_end = min(w for w in ends if w > instant)
+    for jump in _transitions(instant, next_end, zone):
+        if not in_quiet_hours(jump.astimezone(zone).time(), start, end):
+            return jump
+    return next_end
 
 
 def _timed_field(call: ActionCall, ctx: PolicyContext) -> tuple[str, datetime] | None:
     """The argument that says when the call reaches the customer, and its value, if it has one."""
     if isinstance(call, SendMessage):
-        return "send_at", call.args.send_at or ctx.now
+        send_at = call.args.send_at
+        # a send time already past means "now"
+        return "send_at", ctx.now if send_at is None else max(send_at, ctx.now)
     if isinstance(call, ScheduleCallback):
         return "at", call.args.at
     return None

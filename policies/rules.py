@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from policies.base import allow, deny, require_approval
 from policies.context import PolicyContext
-from policies.pack import PolicyPack, compiled
+from policies.pack import PolicyPack, Rule
 from policies.verdict import Verdict
 from tools import ActionCall
 
@@ -48,19 +48,32 @@ def activation(call: ActionCall, ctx: PolicyContext) -> dict[str, Any]:
     }
 
 
+def _check(rule: Rule, data: dict[str, Any]) -> str | None:
+    """Why the rule applies (its message, or why it could not be evaluated), or None."""
+    try:
+        result = rule.program.execute(data)
+    except Exception as exc:  # any failure of a rule is reported in its verdict, not raised
+        return f"rule {rule.id} could not be evaluated ({exc}): applied to be safe"
+    if not isinstance(result, bool):
+        kind = type(result).__name__
+        return f"rule {rule.id} returned {kind}, not a bool: applied to be safe"
+    return f"rule {rule.id}: {rule.message}" if result else None
+
+
 def rules(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
-    """The first matching rule decides; a rule that fails to evaluate counts as not matching."""
+    """Every rule is checked; a deny rule outranks a require_approval rule whatever the order
+    in the pack, and the message names every rule that applied. A rule that cannot be
+    evaluated fails closed: its outcome applies and the message says why."""
     if not pack.rules:
         return allow(POLICY_ID, pack, "no custom rules")
     data = activation(call, ctx)
-    for rule in pack.rules:
-        try:
-            matched = compiled(rule.when).execute(data) is True
-        except Exception:
-            matched = False
-        if matched:
-            message = f"rule {rule.id}: {rule.message}"
-            if rule.outcome == "deny":
-                return deny(POLICY_ID, pack, rule.reason_code, message)
-            return require_approval(POLICY_ID, pack, rule.reason_code, message)
-    return allow(POLICY_ID, pack, f"{len(pack.rules)} rules checked, none matched")
+    applied = [(rule, why) for rule in pack.rules if (why := _check(rule, data)) is not None]
+    if not applied:
+        return allow(POLICY_ID, pack, f"{len(pack.rules)} rules checked, none matched")
+    denials = [(rule, why) for rule, why in applied if rule.outcome == "deny"]
+    deciding = denials or applied
+    message = "; ".join(why for _, why in deciding)
+    code = deciding[0][0].reason_code
+    if denials:
+        return deny(POLICY_ID, pack, code, message)
+    return require_approval(POLICY_ID, pack, code, message)

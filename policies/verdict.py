@@ -36,6 +36,7 @@ class ReasonCode(StrEnum):
     CONTACT_CAP_REACHED = "contact_cap_reached"
     APPROVAL_REQUIRED = "approval_required"
     CREDIT_OVER_LIMIT = "credit_over_limit"
+    CURRENCY_MISMATCH = "currency_mismatch"
     RULE_MATCHED = "rule_matched"
 
 

@@ -30,3 +30,16 @@ def test_goodwill_thresholds(
 
 def test_other_tools_are_not_judged(pack: PolicyPack) -> None:
     assert approval(message(), ctx(), pack).reason_code is ReasonCode.NOT_APPLICABLE
+
+
+def test_credit_in_another_currency_is_denied(pack: PolicyPack) -> None:
+    from tools import parse_action
+
+    usd = parse_action(
+        {
+            "type": "apply_goodwill_credit",
+            "args": {"amount": "5", "currency": "USD", "reason_code": "outage"},
+        }
+    )
+    verdict = approval(usd, ctx(), pack)
+    assert (verdict.outcome, verdict.reason_code) == (Outcome.DENY, ReasonCode.CURRENCY_MISMATCH)

@@ -4,7 +4,7 @@ import pytest
 
 from policies import Outcome, PolicyContext, PolicyPack, ReasonCode
 from policies.consent import consent
-from tests.policies.conftest import consents, ctx, handoff, message, offer
+from tests.policies.conftest import callback, consents, ctx, handoff, message, offer
 from tools import ActionCall
 
 
@@ -59,6 +59,34 @@ from tools import ActionCall
             Outcome.DENY,
             ReasonCode.CONSENT_MISSING,
             id="outbound-gets-no-live-exemption",
+        ),
+        pytest.param(
+            message("sms", "marketing", send_at="2026-11-21T10:00:00Z"),
+            ctx(inbound=True, interaction_channel="sms"),
+            Outcome.DENY,
+            ReasonCode.CONSENT_MISSING,
+            id="scheduled-later-on-the-live-channel-is-not-live",
+        ),
+        pytest.param(
+            callback("2026-11-21T10:00:00Z"),
+            ctx(inbound=True, interaction_channel="phone", customer={"consents": []}),
+            Outcome.DENY,
+            ReasonCode.CONSENT_MISSING,
+            id="callback-later-needs-phone-service-consent",
+        ),
+        pytest.param(
+            callback("2026-11-21T10:00:00Z"),
+            ctx(customer={"consents": consents("phone:service")}),
+            Outcome.ALLOW,
+            ReasonCode.OK,
+            id="callback-with-phone-service-consent",
+        ),
+        pytest.param(
+            message("email", "marketing"),
+            ctx(customer={"consents": consents("email:service")}),
+            Outcome.DENY,
+            ReasonCode.CONSENT_MISSING,
+            id="same-channel-service-only-blocks-marketing",
         ),
         pytest.param(
             handoff(),

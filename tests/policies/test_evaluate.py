@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from policies import GUARDS, Outcome, PolicyPack, ReasonCode, evaluate, precheck
+import pytest
+
+from policies import GUARDS, Outcome, PolicyPack, ReasonCode, evaluate
 from policies.evaluate import combine
 from policies.verdict import Verdict
 from tests.policies.conftest import consents, ctx, message, offer
-from tools import ActionType, Channel, Purpose
 
 NIGHT = datetime(2026, 11, 20, 21, 30, tzinfo=UTC)
 
@@ -57,32 +58,31 @@ def test_combine_order() -> None:
     assert combine([v(Outcome.DENY), v(Outcome.REQUIRE_APPROVAL)]) is Outcome.DENY
 
 
-def test_precheck_lists_what_is_allowed_now(pack: PolicyPack) -> None:
-    check = precheck(
-        ctx(
-            customer={
-                "consents": consents("email:service", "sms:service", "email:marketing"),
-                "tier": "silver",
-            }
+@pytest.mark.parametrize(
+    ("tier", "value", "outcome", "final_value"),
+    [
+        pytest.param("gold", 30, Outcome.MODIFY, 20, id="capped-below-review-no-approval"),
+        pytest.param(
+            "platinum", 30, Outcome.REQUIRE_APPROVAL, 30, id="within-limit-large-needs-review"
         ),
-        pack,
-    )
-    assert check.channels[Purpose.SERVICE] == [Channel.EMAIL, Channel.SMS]
-    assert check.channels[Purpose.MARKETING] == [Channel.EMAIL]
-    assert check.forbidden == []
-    assert (check.max_percent, check.max_amount, check.max_free_months) == (15, 20, 1)
-
-
-def test_precheck_forbids_incentives_during_a_dispute(pack: PolicyPack) -> None:
-    check = precheck(ctx(customer={"open_case_types": ["billing_dispute"]}), pack)
-    assert check.forbidden == [ActionType.OFFER_INCENTIVE]
-    assert check.channels[Purpose.MARKETING] == []
-
-
-def test_precheck_allows_offers_on_the_live_channel_only_without_suppression(
-    pack: PolicyPack,
+        pytest.param("platinum", 40, Outcome.REQUIRE_APPROVAL, 30, id="capped-then-still-reviewed"),
+    ],
+)
+def test_rules_judge_the_call_as_patched(
+    tier: str, value: int, outcome: Outcome, final_value: int, pack: PolicyPack
 ) -> None:
-    live = {"inbound": True, "interaction_channel": "chat"}
-    assert precheck(ctx(customer={"consents": []}, **live), pack).forbidden == []
-    disputed = ctx(customer={"consents": [], "open_case_types": ["billing_dispute"]}, **live)
-    assert precheck(disputed, pack).forbidden == [ActionType.OFFER_INCENTIVE]
+    # the large_discount_review rule (>= 25%) runs after incentive_limits has capped the value
+    evaluation = evaluate(offer(value=value), ctx(customer={"tier": tier}), pack)
+    assert evaluation.outcome is outcome
+    assert evaluation.call.args.value == Decimal(final_value)
+
+
+def test_a_moved_message_is_the_final_call(pack: PolicyPack) -> None:
+    # quiet_hours moves send_at (00:00 Berlin -> 08:00); the original call is left untouched
+    call = message("sms", send_at="2026-11-20T23:00:00+00:00")
+    evaluation = evaluate(call, ctx(), pack)
+    assert evaluation.outcome is Outcome.MODIFY
+    assert evaluation.call.args.send_at == datetime(2026, 11, 21, 7, 0, tzinfo=UTC)
+    assert call.args.send_at == datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    modified = [v for v in evaluation.verdicts if v.outcome is Outcome.MODIFY]
+    assert [v.policy_id for v in modified] == ["quiet_hours"]

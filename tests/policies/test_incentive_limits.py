@@ -59,7 +59,7 @@ def test_foreign_currency_discount_is_denied(pack: PolicyPack) -> None:
     verdict = incentive_limits(offer("amount_discount", 5, currency="USD"), ctx(), pack)
     assert (verdict.outcome, verdict.reason_code) == (
         Outcome.DENY,
-        ReasonCode.INCENTIVE_NOT_ELIGIBLE,
+        ReasonCode.CURRENCY_MISMATCH,
     )
 
 

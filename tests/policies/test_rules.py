@@ -32,6 +32,42 @@ from tools import ActionCall
         ),
         pytest.param(offer(value=25), {}, Outcome.REQUIRE_APPROVAL, id="large-discount-review"),
         pytest.param(offer(value="24.99"), {}, Outcome.ALLOW, id="just-below-review"),
+        pytest.param(
+            message("email", "marketing"),
+            {"attributes": {"age": 17}},
+            Outcome.DENY,
+            id="marketing-to-a-minor",
+        ),
+        pytest.param(
+            offer(value=25),
+            {"attributes": {"age": 16}},
+            Outcome.DENY,
+            id="minor-deny-outranks-discount-review",  # both rules apply; deny wins
+        ),
+        pytest.param(
+            message("email", "service"),
+            {"attributes": {"age": 17}},
+            Outcome.ALLOW,
+            id="service-help-to-a-minor",
+        ),
+        pytest.param(
+            message("email", "marketing"),
+            {"attributes": {"age": 18}},
+            Outcome.ALLOW,
+            id="eighteen-is-an-adult",
+        ),
+        pytest.param(
+            message("email", "marketing"),
+            {"attributes": {"age": None}},
+            Outcome.ALLOW,
+            id="unknown-age-is-no-match",  # guarded by != null, so it does not fail closed
+        ),
+        pytest.param(
+            message("email", "marketing"),
+            {},
+            Outcome.ALLOW,
+            id="age-absent-guarded-by-has",
+        ),
     ],
 )
 def test_default_pack_rules(
@@ -44,7 +80,7 @@ def test_default_pack_rules(
         assert verdict.message.startswith("rule ")
 
 
-def test_a_rule_that_errors_does_not_match(pack: PolicyPack) -> None:
+def test_a_rule_that_cannot_be_evaluated_fails_closed(pack: PolicyPack) -> None:
     broken = pack.model_copy(
         update={
             "rules": [
@@ -57,7 +93,9 @@ def test_a_rule_that_errors_does_not_match(pack: PolicyPack) -> None:
             ]
         }
     )
-    assert rules(message(), ctx(), broken).outcome is Outcome.ALLOW
+    verdict = rules(message(), ctx(), broken)
+    assert verdict.outcome is Outcome.DENY
+    assert "rule broken could not be evaluated" in verdict.message
 
 
 def test_rules_see_local_hour_and_inbound(pack: PolicyPack) -> None:
@@ -75,3 +113,56 @@ def test_rules_see_local_hour_and_inbound(pack: PolicyPack) -> None:
     )
     assert rules(message(), ctx(), custom).outcome is Outcome.REQUIRE_APPROVAL  # 15:00 Berlin
     assert rules(message(), ctx(inbound=True), custom).outcome is Outcome.ALLOW
+
+
+def _with(pack: PolicyPack, *custom: Rule) -> PolicyPack:
+    return pack.model_copy(update={"rules": list(custom)})
+
+
+def test_a_deny_rule_outranks_an_earlier_approval_rule(pack: PolicyPack) -> None:
+    review = Rule(id="review", when="true", outcome="require_approval", message="look")
+    block = Rule(
+        id="block",
+        when='action.channel == "email"',
+        outcome="deny",
+        reason_code=ReasonCode.SUPPRESSED_VULNERABLE,
+        message="never",
+    )
+    verdict = rules(message(), ctx(), _with(pack, review, block))
+    assert (verdict.outcome, verdict.reason_code) == (
+        Outcome.DENY,
+        ReasonCode.SUPPRESSED_VULNERABLE,
+    )
+    assert verdict.message == "rule block: never"
+
+
+def test_every_applying_rule_is_named(pack: PolicyPack) -> None:
+    one = Rule(id="one", when="true", outcome="require_approval", message="first")
+    two = Rule(id="two", when="!inbound", outcome="require_approval", message="second")
+    verdict = rules(message(), ctx(), _with(pack, one, two))
+    assert verdict.outcome is Outcome.REQUIRE_APPROVAL
+    assert verdict.message == "rule one: first; rule two: second"
+
+
+def test_a_rule_that_is_not_a_condition_fails_closed(pack: PolicyPack) -> None:
+    odd = Rule(id="odd", when="customer.tier", outcome="require_approval", message="m")
+    verdict = rules(message(), ctx(), _with(pack, odd))
+    assert verdict.outcome is Outcome.REQUIRE_APPROVAL
+    assert "rule odd returned str, not a bool" in verdict.message
+
+
+def test_activation_carries_the_action_and_the_customer(pack: PolicyPack) -> None:
+    probe = Rule(
+        id="probe",
+        when=(
+            'action.type == "offer_incentive" && action.args.value == 12.5 '
+            '&& action.channel == "sms" && action.purpose == "marketing" '
+            '&& customer.tier == "gold" && customer.consents[0].channel == "email"'
+        ),
+        outcome="deny",
+        message="seen",
+    )
+    assert rules(offer(value="12.5", channel="sms"), ctx(), _with(pack, probe)).outcome is (
+        Outcome.DENY
+    )
+    assert rules(offer(value="12.5"), ctx(), _with(pack, probe)).outcome is Outcome.ALLOW

@@ -4,7 +4,7 @@ import pytest
 
 from policies import Outcome, PolicyPack, ReasonCode
 from policies.suppression import suppression
-from tests.policies.conftest import ctx, handoff, message, offer
+from tests.policies.conftest import callback, credit, ctx, handoff, message, offer
 from tools import ActionCall
 
 
@@ -68,6 +68,41 @@ from tools import ActionCall
             id="care-handoff-for-vulnerable",
         ),
         pytest.param(offer(), {}, Outcome.ALLOW, ReasonCode.OK, id="nothing-to-suppress"),
+        pytest.param(
+            offer(),
+            {"open_case_types": []},
+            Outcome.ALLOW,
+            ReasonCode.OK,
+            id="resolved-complaint-no-longer-suppresses",  # only unresolved cases are listed
+        ),
+        pytest.param(
+            offer(),
+            {"open_case_types": ["technical", "complaint", "billing_dispute"]},
+            Outcome.DENY,
+            ReasonCode.SUPPRESSED_OPEN_COMPLAINT,
+            id="first-suppressing-case-is-named",
+        ),
+        pytest.param(
+            offer(channel="chat"),
+            {"open_case_types": ["billing_dispute"]},
+            Outcome.DENY,
+            ReasonCode.SUPPRESSED_OPEN_DISPUTE,
+            id="offer-in-a-live-chat-during-dispute",
+        ),
+        pytest.param(
+            callback("2026-11-21T10:00:00Z"),
+            {"open_case_types": ["complaint"], "vulnerability_flags": ["bereavement"]},
+            Outcome.ALLOW,
+            ReasonCode.NOT_APPLICABLE,
+            id="service-callback-stays-allowed",
+        ),
+        pytest.param(
+            credit("10"),
+            {"open_case_types": ["complaint"]},
+            Outcome.ALLOW,
+            ReasonCode.NOT_APPLICABLE,
+            id="goodwill-credit-is-not-an-incentive",
+        ),
     ],
 )
 def test_suppression(
