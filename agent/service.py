@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,9 @@ class Decider:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._graph = build_graph()
+        # One decision at a time per customer in this process, so the policy snapshot (contacts,
+        # budgets) read at the start is still true when the decision is appended.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @classmethod
     def build(cls, config: AgentConfig, *, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -70,10 +74,19 @@ class Decider:
     async def _run(
         self, request: DecideRequest, *, idempotency_key: str | None, kind: str
     ) -> DecisionResult:
-        fingerprint = _fingerprint(request, kind)
         customer_id = request.customer_id or (
             request.profile.customer_id if request.profile else ""
         )
+        lock = self._locks.get(customer_id)
+        if lock is None:
+            lock = self._locks[customer_id] = asyncio.Lock()
+        async with lock:
+            return await self._run_locked(request, customer_id, idempotency_key, kind)
+
+    async def _run_locked(
+        self, request: DecideRequest, customer_id: str, idempotency_key: str | None, kind: str
+    ) -> DecisionResult:
+        fingerprint = _fingerprint(request, kind)
         if idempotency_key is not None:
             earlier = await asyncio.to_thread(
                 self._deps.decisions.find_by_idempotency_key, customer_id, idempotency_key

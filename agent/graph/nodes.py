@@ -20,9 +20,9 @@ from agent.graph.context_loader import load
 from agent.graph.state import DecisionState
 from agent.planner.proposal import Proposal
 from agent.planner.rules import check_conditions, plan_rules
-from agent.planner.safe_default import safe_default
+from agent.planner.safe_default import safe_defaults
 from agent.rationale import explain
-from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace
+from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
 from policies import evaluate
 
 __all__ = ["arbitrate", "brief", "guard", "load_context", "plan", "record", "retrieve"]
@@ -140,11 +140,12 @@ async def arbitrate(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str
     is_default = not ranking.ranked
     if is_default:
         why = "no proposal survived the guards" if traces else "no playbook applied"
-        traces.append(
-            _trace("default", safe_default(context, signals, why), state, runtime.context)
-        )
+        for i, proposal in enumerate(safe_defaults(context, signals, why), start=1):
+            traces.append(_trace(f"default{i}", proposal, state, runtime.context))
+            if traces[-1].evaluation.permitted:
+                break
         ranking = rank(traces, signals, context, profile)
-    chosen = ranking.ranked[0]
+    chosen = ranking.ranked[0] if ranking.ranked else _refused_nothing(traces[-1])
     return {
         "traces": traces,
         "ranked": ranking.ranked,
@@ -152,6 +153,18 @@ async def arbitrate(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str
         "safe_default": is_default,
         "rationale": explain(chosen, traces, ranking.weights, safe_default=is_default),
     }
+
+
+def _refused_nothing(trace: ProposalTrace) -> RankedAction:
+    """A pack that refuses even doing nothing: do nothing, and record the refusal as it is."""
+    return RankedAction(
+        proposal_id=trace.proposal_id,
+        call=trace.evaluation.call,
+        score=0.0,
+        probability=1.0,
+        outcome=trace.evaluation.outcome,
+        playbook_id=None,
+    )
 
 
 @timed("brief")

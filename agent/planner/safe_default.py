@@ -7,7 +7,7 @@ from agent.planner.proposal import Proposal
 from agent.signals.models import Signals
 from tools import Channel, HandoffToAgent, HandoffToAgentArgs, NoAction, NoActionArgs
 
-__all__ = ["safe_default"]
+__all__ = ["safe_defaults"]
 
 _QUEUES = {
     "billing_dispute": "billing",
@@ -20,19 +20,36 @@ _QUEUES = {
 }
 
 
-def safe_default(context: RequestContext, signals: Signals, why: str) -> Proposal:
-    """Inbound: a human takes over with a briefing. Otherwise: do nothing, on purpose."""
+def safe_defaults(context: RequestContext, signals: Signals, why: str) -> list[Proposal]:
+    """What to do when nothing survived, most helpful first; the guards judge each in turn.
+
+    Inbound: a human takes over with a briefing (on the live channel, then on any), and doing
+    nothing is the last resort. Otherwise: do nothing, on purpose.
+    """
+    reason = f"Safe default: {why}"[:200]
+    proposals = []
     if context.direction == "inbound":
         journey = signals.journey.journey or ""
         live = context.channel if context.channel in (Channel.CHAT, Channel.PHONE) else None
-        call: HandoffToAgent | NoAction = HandoffToAgent(
-            args=HandoffToAgentArgs(
-                queue=_QUEUES.get(journey, "general"),
-                priority="high" if signals.effort.level == "high" else "normal",
-                channel=live,
-                reason=f"Safe default: {why}"[:200],
+        channels = [live, None] if live is not None else [None]
+        proposals = [
+            Proposal(
+                call=HandoffToAgent(
+                    args=HandoffToAgentArgs(
+                        queue=_QUEUES.get(journey, "general"),
+                        priority="high" if signals.effort.level == "high" else "normal",
+                        channel=channel,
+                        reason=reason,
+                    )
+                ),
+                rationale=f"safe default ({why})",
+                propensity=1.0,
+                value=0.1,
             )
-        )
-    else:
-        call = NoAction(args=NoActionArgs(reason=f"Safe default: {why}"[:200]))
-    return Proposal(call=call, rationale=f"safe default ({why})", propensity=1.0, value=0.1)
+            for channel in channels
+        ]
+    nothing = NoAction(args=NoActionArgs(reason=reason))
+    proposals.append(
+        Proposal(call=nothing, rationale=f"safe default ({why})", propensity=1.0, value=0.1)
+    )
+    return proposals

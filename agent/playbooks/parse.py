@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import yaml
 from pydantic import ValidationError
 
 from agent.playbooks.conditions import compile_condition
 from agent.playbooks.model import Playbook
-from tools import CATALOG
+from tools import CATALOG, ToolArgs
 
 __all__ = ["PlaybookError", "load_playbooks", "parse_playbook"]
 
@@ -40,15 +41,27 @@ def _check_expressions(playbook: Playbook, source: str) -> None:
 
 
 def _check_args(playbook: Playbook, source: str) -> None:
+    """Default args are partial (the planner fills the rest), so each given key must be a field
+    of the tool's args model and each given value must be valid for that field; rules that span
+    fields (a model validator) wait for the planner, which validates the whole call."""
     for i, action in enumerate(playbook.actions):
-        args_model = CATALOG[action.type].model_fields["args"].annotation
-        known = set(getattr(args_model, "model_fields", {}))
+        args_model = cast("type[ToolArgs]", CATALOG[action.type].model_fields["args"].annotation)
+        known = set(args_model.model_fields)
         unknown = sorted(set(action.args) - known)
         if unknown:
             raise PlaybookError(
                 f"{source}: actions.{i}.args: unknown argument(s) {', '.join(unknown)} for "
                 f"{action.type} (known: {', '.join(sorted(known))})"
             )
+        try:
+            args_model.model_validate(action.args)
+        except ValidationError as exc:
+            given = [e for e in exc.errors() if e["loc"] and e["loc"][0] in action.args]
+            if given:
+                field = ".".join(str(p) for p in given[0]["loc"])
+                raise PlaybookError(
+                    f"{source}: actions.{i}.args.{field}: {given[0]['msg']}"
+                ) from None
 
 
 def parse_playbook(text: str, *, source: str) -> Playbook:

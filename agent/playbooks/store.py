@@ -25,7 +25,11 @@ from tools import Channel
 
 __all__ = ["GENERAL_JOURNEY", "IngestReport", "PlaybookStore"]
 
-_SETTINGS = Settings(anonymized_telemetry=False)
+
+def _settings() -> Settings:
+    # a new object per client: chromadb's client factories write the path, host and API into it
+    return Settings(anonymized_telemetry=False)
+
 
 GENERAL_JOURNEY = "general"
 """Playbooks of this journey apply to every journey (care, contact pressure, ...)."""
@@ -70,18 +74,31 @@ class PlaybookStore:
             configuration={"hnsw": {"space": "cosine"}},
             metadata={"embedding_model": embedder.model_id},
         )
+        stored = (self._collection.metadata or {}).get("embedding_model")
+        if stored is not None and stored != embedder.model_id:
+            # vectors of two models are not comparable: retrieval would be silently wrong
+            raise PlaybookError(
+                f"collection {collection!r} holds {stored!r} embeddings, not "
+                f"{embedder.model_id!r}; ingest into a new collection or Chroma path"
+            )
         self._lock = threading.Lock()
 
     @classmethod
-    def embedded(cls, path: Path, embedder: Embedder) -> PlaybookStore:
+    def embedded(
+        cls, path: Path, embedder: Embedder, *, collection: str = "playbooks"
+    ) -> PlaybookStore:
         """An embedded store in ``path``: one process only (not process-safe)."""
         path.mkdir(parents=True, exist_ok=True)
-        return cls(chromadb.PersistentClient(path=str(path), settings=_SETTINGS), embedder)
+        client = chromadb.PersistentClient(path=str(path), settings=_settings())
+        return cls(client, embedder, collection=collection)
 
     @classmethod
-    def http(cls, host: str, port: int, embedder: Embedder) -> PlaybookStore:
+    def http(
+        cls, host: str, port: int, embedder: Embedder, *, collection: str = "playbooks"
+    ) -> PlaybookStore:
         """A Chroma server: what many API workers share."""
-        return cls(chromadb.HttpClient(host=host, port=port, settings=_SETTINGS), embedder)
+        client = chromadb.HttpClient(host=host, port=port, settings=_settings())
+        return cls(client, embedder, collection=collection)
 
     def _versions(self, playbook_id: str) -> dict[int, dict[str, Any]]:
         found = self._collection.get(where={"pid": playbook_id}, include=["metadatas"])
@@ -172,13 +189,15 @@ class PlaybookStore:
         )
         metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
-        return [
-            PlaybookHit(
-                playbook=Playbook.model_validate_json(str(meta["json"])),
-                score=min(1.0, max(0.0, 1.0 - float(distance))),
-            )
-            for meta, distance in zip(metadatas, distances, strict=True)
-        ]
+        hits: dict[str, PlaybookHit] = {}
+        for meta, distance in zip(metadatas, distances, strict=True):
+            playbook = Playbook.model_validate_json(str(meta["json"]))
+            seen = hits.get(playbook.id)
+            # while an ingest swaps versions, two can be active for a moment: keep the newest
+            if seen is None or seen.playbook.version < playbook.version:
+                score = min(1.0, max(0.0, 1.0 - float(distance)))
+                hits[playbook.id] = PlaybookHit(playbook=playbook, score=score)
+        return sorted(hits.values(), key=lambda h: h.score, reverse=True)
 
     def get(self, playbook_id: str, version: int | None = None) -> Playbook | None:
         """A playbook by id: the active version, or the exact one asked for."""
@@ -189,7 +208,10 @@ class PlaybookStore:
         )
         found = self._collection.get(where=where, include=["metadatas"])
         metas = found["metadatas"] or []
-        return Playbook.model_validate_json(str(metas[0]["json"])) if metas else None
+        if not metas:
+            return None
+        newest = max(metas, key=lambda m: int(str(m["version"])))  # one, unless mid-ingest
+        return Playbook.model_validate_json(str(newest["json"]))
 
     def list_active(self) -> list[Playbook]:
         found = self._collection.get(where={"active": True}, include=["metadatas"])

@@ -116,3 +116,40 @@ def test_safe_default_when_no_playbook_applies(tmp_path: Path) -> None:
         assert asyncio.run(decider.decide(outbound)).record.chosen.call.type == "no_action"
     finally:
         decider.close()
+
+
+def test_concurrent_decisions_for_one_customer_respect_the_contact_cap(
+    demo_decider: Decider,
+) -> None:
+    customers = load_demo_customers(demo_now())
+    customer = next(c for c in customers if c.profile.customer_id == "c07_pnair")
+    request = DecideRequest(customer_id="c07_pnair", context=customer.context)
+
+    async def burst() -> list[DecisionRecordV1]:
+        results = await asyncio.gather(*(demo_decider.decide(request) for _ in range(6)))
+        return [r.record for r in results]
+
+    records = asyncio.run(burst())
+    assert sum(1 for r in records if r.chosen.call.channel == "sms") <= 2  # the pack's 7-day cap
+    verdicts = [v for r in records for p in r.proposals for v in p.evaluation.verdicts]
+    assert any(v.reason_code == "contact_cap_reached" for v in verdicts)
+
+
+def test_safe_default_falls_back_when_the_handoff_is_refused(tmp_path: Path) -> None:
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    decider = Decider.build(AgentConfig(data_dir=tmp_path), clock=lambda: now)
+    try:
+        request = DecideRequest.model_validate(
+            {
+                "profile": {"customer_id": "dnc1", "attributes": {"do_not_call": True}},
+                "context": {"direction": "inbound", "channel": "phone"},
+            }
+        )
+        record = asyncio.run(decider.decide(request)).record
+        assert record.safe_default
+        assert record.chosen.call.type == "handoff_to_agent"
+        assert record.chosen.call.channel is None  # the phone handoff was refused by do_not_call
+        assert [p.proposal_id for p in record.proposals] == ["default1", "default2"]
+        assert not record.proposals[0].evaluation.permitted
+    finally:
+        decider.close()

@@ -91,6 +91,21 @@ def test_parses_front_matter_and_body() -> None:
             "billing.md: actions.0.args: unknown argument(s) colour for send_message",
             id="unknown-arg",
         ),
+        pytest.param(
+            _with("channel: email, purpose", "channel: pigeon, purpose"),
+            "billing.md: actions.0.args.channel: Input should be",
+            id="bad-arg-value",
+        ),
+        pytest.param(
+            _with("template_id: billing_ack", "template_id: 'billing ack'"),
+            "billing.md: actions.0.args.template_id: String should match pattern",
+            id="bad-arg-pattern",
+        ),
+        pytest.param(
+            _with("  - type: no_action\n", "  - type: no_action\n    args: {reason: ''}\n"),
+            "billing.md: actions.1.args.reason: String should have at least 1 character",
+            id="bad-arg-in-second-action",
+        ),
     ],
 )
 def test_errors_name_file_and_field(text: str, message: str) -> None:
@@ -98,6 +113,16 @@ def test_errors_name_file_and_field(text: str, message: str) -> None:
         parse_playbook(text, source="billing.md")
     assert str(caught.value).startswith(message), str(caught.value)
     assert isinstance(caught.value, ValueError)
+
+
+def test_partial_args_leave_cross_field_rules_to_the_planner() -> None:
+    # amount_discount needs a currency (a model-level rule); the planner fills it from the profile
+    text = _with(
+        "  - type: no_action\n",
+        "  - type: offer_incentive\n    args: {kind: amount_discount, value: 10}\n",
+    )
+    playbook = parse_playbook(text, source="billing.md")
+    assert playbook.actions[1].args == {"kind": "amount_discount", "value": 10}
 
 
 def test_loads_the_demo_folder_sorted_by_file_name() -> None:

@@ -1,11 +1,17 @@
-"""The playbook store on a real embedded Chroma with the real embedding model."""
+"""The playbook store on real Chroma (embedded and a server) with the real embedding model."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NoReturn
 
+import chromadb
 import pytest
+from chromadb.api.types import DefaultEmbeddingFunction
+from chromadb.config import Settings
+from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_V2
 
 from agent.embeddings import Embedder, MiniLMEmbedder
 from agent.playbooks import Playbook, PlaybookError, PlaybookStore, load_playbooks
@@ -16,17 +22,21 @@ pytestmark = pytest.mark.integration
 DEMO = Path(__file__).resolve().parents[3] / "data" / "demo" / "playbooks"
 PLAYBOOKS = load_playbooks(DEMO)
 
+OpenStore = Callable[[Embedder], PlaybookStore]
+"""Opens one store (a path, or a collection on the test Chroma server): see conftest."""
+
 
 class CountingEmbedder:
     """The real embedder, counting the texts it is asked to embed."""
 
-    def __init__(self, inner: Embedder) -> None:
+    def __init__(self, inner: Embedder, *, model_id: str | None = None) -> None:
         self._inner = inner
+        self._model_id = model_id or inner.model_id
         self.texts = 0
 
     @property
     def model_id(self) -> str:
-        return self._inner.model_id
+        return self._model_id
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         self.texts += len(texts)
@@ -82,8 +92,10 @@ def test_journey_filter_keeps_that_journey_and_general(demo_store: PlaybookStore
     assert sorted(h.playbook.journey for h in hits) == ["general"] * 2 + ["renewal"] * 3
 
 
-def test_journey_with_no_playbooks_falls_back(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, embedder)
+def test_journey_with_no_playbooks_falls_back(
+    open_store: OpenStore, embedder: MiniLMEmbedder
+) -> None:
+    store = open_store(embedder)
     store.ingest([p for p in PLAYBOOKS if p.journey in ("billing_dispute", "renewal")])
     query = "I was charged twice this month"
     assert {h.playbook.journey for h in store.search(query, k=8, journey="renewal")} == {"renewal"}
@@ -92,16 +104,16 @@ def test_journey_with_no_playbooks_falls_back(tmp_path: Path, embedder: MiniLMEm
     assert hits[0].playbook.journey == "billing_dispute"
 
 
-def test_empty_store_returns_nothing(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, embedder)
+def test_empty_store_returns_nothing(open_store: OpenStore, embedder: MiniLMEmbedder) -> None:
+    store = open_store(embedder)
     assert store.search("anything") == []
     assert store.count() == 0
     assert store.list_active() == []
     assert store.get("billing-dispute-acknowledge") is None
 
 
-def test_channel_and_segment_filters(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, embedder)
+def test_channel_and_segment_filters(open_store: OpenStore, embedder: MiniLMEmbedder) -> None:
+    store = open_store(embedder)
     store.ingest(
         [
             _variant("billing-dispute-acknowledge", "any-channel"),
@@ -122,8 +134,8 @@ def test_channel_and_segment_filters(tmp_path: Path, embedder: MiniLMEmbedder) -
     assert ids(channel=Channel.EMAIL, segment="smb") == {"any-channel", "smb-only"}
 
 
-def test_new_version_deactivates_the_old(tmp_path: Path, counting: CountingEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, counting)
+def test_new_version_deactivates_the_old(open_store: OpenStore, counting: CountingEmbedder) -> None:
+    store = open_store(counting)
     v1 = _demo("billing-dispute-acknowledge")
     assert v1.version == 1
     v2 = v1.model_copy(update={"version": 2, "title": "Acknowledge a disputed charge, v2"})
@@ -150,8 +162,10 @@ def test_new_version_deactivates_the_old(tmp_path: Path, counting: CountingEmbed
     assert store.get("billing-dispute-acknowledge") == v2
 
 
-def test_older_version_never_stored_is_rejected(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, embedder)
+def test_older_version_never_stored_is_rejected(
+    open_store: OpenStore, embedder: MiniLMEmbedder
+) -> None:
+    store = open_store(embedder)
     v1 = _demo("claim-update-push").model_copy(update={"version": 1})
     store.ingest([v1.model_copy(update={"version": 3})])
     with pytest.raises(PlaybookError, match=r"claim-update-push@1: older than"):
@@ -159,8 +173,8 @@ def test_older_version_never_stored_is_rejected(tmp_path: Path, embedder: MiniLM
     assert store.get("claim-update-push", 1) is None
 
 
-def test_both_versions_in_one_batch(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, embedder)
+def test_both_versions_in_one_batch(open_store: OpenStore, embedder: MiniLMEmbedder) -> None:
+    store = open_store(embedder)
     v1 = _demo("claim-update-push").model_copy(update={"version": 1})
     v2 = v1.model_copy(update={"version": 2})
     report = store.ingest([v2, v1])
@@ -168,8 +182,8 @@ def test_both_versions_in_one_batch(tmp_path: Path, embedder: MiniLMEmbedder) ->
     assert store.list_active() == [v2]
 
 
-def test_unchanged_is_not_reembedded(tmp_path: Path, counting: CountingEmbedder) -> None:
-    store = PlaybookStore.embedded(tmp_path, counting)
+def test_unchanged_is_not_reembedded(open_store: OpenStore, counting: CountingEmbedder) -> None:
+    store = open_store(counting)
     store.ingest(PLAYBOOKS[:5])
     assert counting.texts == 5
     changed = PLAYBOOKS[0].model_copy(update={"talk_track": "Say something else."})
@@ -183,14 +197,102 @@ def test_unchanged_is_not_reembedded(tmp_path: Path, counting: CountingEmbedder)
     assert (report.added, report.updated, len(report.unchanged)) == ([], [], 5)
 
 
-def test_persists_across_reopening(tmp_path: Path, counting: CountingEmbedder) -> None:
-    first = PlaybookStore.embedded(tmp_path, counting)
+def test_persists_across_reopening(open_store: OpenStore, counting: CountingEmbedder) -> None:
+    first = open_store(counting)
     first.ingest(PLAYBOOKS)
     del first
     embedded = counting.texts
-    reopened = PlaybookStore.embedded(tmp_path, counting)
+    reopened = open_store(counting)
     assert reopened.count() == 27
     assert reopened.ingest(PLAYBOOKS).unchanged == sorted(p.key for p in PLAYBOOKS)
     assert counting.texts == embedded
     hits = reopened.search("locked out of my account after too many attempts", k=1)
     assert hits[0].playbook.journey == "account_access"
+
+
+def test_chromas_own_embedding_function_never_runs(
+    monkeypatch: pytest.MonkeyPatch, open_store: OpenStore, embedder: MiniLMEmbedder
+) -> None:
+    # Chroma's default embeds with an ONNX model it downloads on first use: it must not be used
+    def refuse(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("Chroma's own embedding function was called")
+
+    monkeypatch.setattr(DefaultEmbeddingFunction, "__call__", refuse)
+    monkeypatch.setattr(ONNXMiniLM_L6_V2, "__call__", refuse)
+    store = open_store(embedder)
+    store.ingest(PLAYBOOKS[:3])
+    assert len(store.search("I was charged twice", k=2)) == 2
+    reopened = open_store(embedder)
+    assert reopened.ingest(PLAYBOOKS[:4]).added == [PLAYBOOKS[3].key]
+
+
+def test_another_embedding_model_is_refused(
+    open_store: OpenStore, embedder: MiniLMEmbedder
+) -> None:
+    open_store(embedder).ingest(PLAYBOOKS[:1])
+    other = CountingEmbedder(embedder, model_id="openai:text-embedding-3-small")
+    with pytest.raises(PlaybookError, match="holds 'all-MiniLM-L6-v2-int8' embeddings, not"):
+        open_store(other)
+    assert open_store(embedder).count() == 1
+
+
+def test_search_returns_one_version_per_playbook(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
+    # the moment inside an ingest when the new version is active and the old one not yet off
+    settings = Settings(anonymized_telemetry=False)
+    client = chromadb.PersistentClient(path=str(tmp_path), settings=settings)
+    store = PlaybookStore(client, embedder)
+    v1 = _demo("billing-dispute-acknowledge")
+    v2 = v1.model_copy(update={"version": 2, "body": v1.body + "\nRevised."})
+    store.ingest([v1, v2])
+    raw = client.get_collection("playbooks")
+    old = raw.get(ids=[v1.key], include=["metadatas"])["metadatas"]
+    assert old is not None
+    assert old[0]["active"] is False
+    raw.update(ids=[v1.key], metadatas=[{**old[0], "active": True}])
+
+    hits = store.search("disputed charge on my invoice", k=5)
+    assert [h.playbook.key for h in hits] == [v2.key]
+    assert store.get(v1.id) == v2
+
+
+def test_concurrent_search_and_ingest(open_store: OpenStore, embedder: MiniLMEmbedder) -> None:
+    store = open_store(embedder)
+    store.ingest(PLAYBOOKS)
+    base = _demo("billing-dispute-acknowledge")
+    versions = [base.model_copy(update={"version": v}) for v in range(2, 7)]
+
+    def ingest() -> None:
+        for playbook in versions:
+            store.ingest([playbook])
+
+    def search(query: str) -> list[list[str]]:
+        return [[h.playbook.key for h in store.search(query, k=8)] for _ in range(15)]
+
+    queries = ["I was charged twice this month", "disputed charge", "locked out of my account"]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        writer = pool.submit(ingest)
+        readers = [pool.submit(search, q) for q in queries]
+        writer.result()
+        results = [keys for reader in readers for keys in reader.result()]
+
+    for keys in results:
+        ids = [key.split("@")[0] for key in keys]
+        assert len(ids) == len(set(ids)), keys
+    assert store.get(base.id) == versions[-1]
+    assert store.count() == 27
+
+
+def test_server_and_embedded_stores_in_one_process_stay_apart(
+    chroma_server: tuple[str, int], tmp_path: Path, embedder: MiniLMEmbedder
+) -> None:
+    # chromadb's client factories write into the Settings they are given: one shared object
+    # turned the next embedded store into a client of the last server
+    host, port = chroma_server
+    remote = PlaybookStore.http(host, port, embedder, collection="apart-remote")
+    remote.ingest(PLAYBOOKS[:2])
+    first = PlaybookStore.embedded(tmp_path / "one", embedder)
+    first.ingest(PLAYBOOKS[:1])
+    second = PlaybookStore.embedded(tmp_path / "two", embedder)
+    assert (remote.count(), first.count(), second.count()) == (2, 1, 0)
+    assert (tmp_path / "one" / "chroma.sqlite3").is_file()
+    assert (tmp_path / "two" / "chroma.sqlite3").is_file()
