@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from agent.briefing.compose import describe_call
 from agent.context import RequestContext
@@ -37,6 +38,11 @@ def _settings(**overrides: Any) -> Settings:
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            typer.echo(f"invalid settings: {where}: {error['msg']}", err=True)
+        raise typer.Exit(2) from None
+    except SettingsError as exc:  # an env value that is not even parseable
         typer.echo(f"invalid settings: {exc}", err=True)
         raise typer.Exit(2) from None
 
@@ -173,7 +179,10 @@ def decide(
         bool, typer.Option("--json", help="Print the full decision record.")
     ] = False,
 ) -> None:
-    """Decide the next best action for one customer."""
+    """Decide the next best action for one customer (--customer-id or --request)."""
+    if (customer_id is None) == (request is None):
+        typer.echo("give exactly one of --customer-id or --request", err=True)
+        raise typer.Exit(2)
     try:
         if request is not None:
             body = DecideRequest.model_validate_json(request.read_text())

@@ -31,7 +31,7 @@ DeciderDep = Annotated[Decider, Depends(_decider)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def require_api_key(
+async def require_api_key(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:

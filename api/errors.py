@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from agent.errors import ErrorCode, NextbestError
 
@@ -21,15 +23,38 @@ def _path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+def _error(
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     return JSONResponse(
-        status_code=status, content={"error": {"code": code, "message": message, **extra}}
+        status_code=status,
+        content={"error": {"code": code, "message": message, **extra}},
+        headers=headers,
     )
 
 
 async def _nextbest_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NextbestError)
-    return _error(exc.status, exc.code, exc.message, field=exc.field)
+    if exc.code is ErrorCode.INVALID_INPUT:  # the same shape as request validation errors
+        fields = [{"path": exc.field or "body", "message": exc.message}]
+        return _error(exc.status, exc.code, exc.message, field=exc.field, fields=fields)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
+    return _error(exc.status, exc.code, exc.message, headers, field=exc.field)
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (unknown route, wrong method) in the same shape."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    return _error(exc.status_code, code, message, exc.headers, field=None)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -41,7 +66,8 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
             for p in err.get("loc", ())
             if not (isinstance(p, str) and "[" in p and p.endswith("]"))
         ]
-        fields.append({"path": _path(loc), "message": err.get("msg", "invalid")})
+        message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        fields.append({"path": _path(loc), "message": message})
     summary = "; ".join(f"{f['path']}: {f['message']}" for f in fields[:5])
     return _error(422, ErrorCode.INVALID_INPUT, f"invalid request: {summary}", fields=fields)
 
@@ -50,11 +76,16 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     request_id = uuid.uuid4().hex
     log.exception("unhandled error %s on %s %s", request_id, request.method, request.url.path)
     return _error(
-        500, "internal_error", f"internal error (request id {request_id})", request_id=request_id
+        500,
+        "internal_error",
+        f"internal error (request id {request_id})",
+        {"X-Request-ID": request_id},
+        request_id=request_id,
     )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NextbestError, _nextbest_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

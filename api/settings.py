@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agent.config import AgentConfig
 
@@ -22,7 +23,12 @@ def default_data_dir() -> Path:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="NEXTBEST_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEXTBEST_",
+        env_file=".env",
+        extra="ignore",
+        hide_input_in_errors=True,  # errors must not echo API keys back into logs
+    )
 
     data_dir: Path = Field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
@@ -37,7 +43,22 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     policy_pack: Path | None = None
     playbooks_k: int = Field(default=5, ge=1, le=20)
-    api_keys: list[SecretStr] = Field(default_factory=list)
+    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="When set, /v1 needs `Authorization: Bearer <key>`. "
+        "Env: a JSON list or comma-separated keys.",
+    )
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        """``NEXTBEST_API_KEYS`` may be a JSON list or ``key1,key2``."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:

@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, ValidationError
 
+from agent.errors import ErrorCode, NextbestError
 from agent.record import DecisionRecordV1, Mode
 from agent.stores.decision_log import DecisionQuery
 from api.deps import DeciderDep
@@ -50,7 +51,9 @@ class DecisionPage(BaseModel):
 @router.get("/v1/decisions", response_model=DecisionPage)
 async def list_decisions(
     decider: DeciderDep,
-    customer_id: Annotated[str | None, Query(max_length=64)] = None,
+    customer_id: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+    ] = None,
     action_type: ActionType | None = None,
     mode: Mode | None = None,
     kind: Annotated[str | None, Query(pattern="^(decision|briefing)$")] = None,
@@ -60,14 +63,19 @@ async def list_decisions(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> DecisionPage:
     """Newest first. ``since``/``until`` need a timezone (e.g. ``2026-11-20T00:00:00Z``)."""
-    query = DecisionQuery(
-        customer_id=customer_id,
-        action_type=action_type,
-        mode=mode,
-        kind=kind,
-        since=since,
-        until=until,
-    )
+    try:
+        query = DecisionQuery(
+            customer_id=customer_id,
+            action_type=action_type,
+            mode=mode,
+            kind=kind,
+            since=since,
+            until=until,
+        )
+    except ValidationError as exc:  # rules across parameters, e.g. since after until
+        error = exc.errors()[0]
+        field = ".".join(["query", *(str(p) for p in error["loc"])])
+        raise NextbestError(error["msg"], ErrorCode.INVALID_INPUT, field=field) from None
     page = await decider.list_decisions(query, limit=limit, cursor=cursor)
     return DecisionPage(
         items=[DecisionSummary.from_record(r) for r in page.items], next_cursor=page.next_cursor
