@@ -5,9 +5,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-__all__ = ["AgentConfig"]
+__all__ = ["AgentConfig", "LLMConfig"]
+
+
+class LLMConfig(BaseModel):
+    """An OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str = Field(description="e.g. https://api.openai.com/v1, http://localhost:11434/v1")
+    model: str = Field(min_length=1)
+    api_key: SecretStr = Field(description="Local servers ignore it; any non-empty value works.")
+    timeout_s: float = Field(default=10.0, gt=0, le=120, description="One HTTP attempt.")
+    deadline_s: float = Field(
+        default=8.0, gt=0, le=120, description="Per decision: past it, the rules planner decides."
+    )
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Per call, retries included.")
+    retry_after_cap_s: float = Field(
+        default=5.0, ge=0, le=60, description="Longest Retry-After wait honoured."
+    )
+    breaker_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed calls in a row that open the breaker."
+    )
+    breaker_cooldown_s: float = Field(
+        default=30.0, gt=0, le=3600, description="How long an open breaker skips the LLM."
+    )
+    max_tool_rounds: int = Field(
+        default=3, ge=1, le=3, description="Rounds of read-only tools before an action is due."
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    narrative: bool = Field(default=True, description="Let the LLM write briefing narratives.")
 
 
 class AgentConfig(BaseModel):
@@ -27,6 +56,9 @@ class AgentConfig(BaseModel):
     )
     event_lookback_days: int = Field(default=30, ge=1, le=365)
     max_events: int = Field(default=200, ge=1, le=5000)
+    llm: LLMConfig | None = Field(
+        default=None, description="None: the rules planner decides (the embedded default)."
+    )
 
     @property
     def database_path(self) -> Path:

@@ -10,7 +10,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agent.config import AgentConfig
+from agent.config import AgentConfig, LLMConfig
 
 __all__ = ["Settings", "default_data_dir"]
 
@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     policy_pack: Path | None = None
     playbooks_k: int = Field(default=5, ge=1, le=20)
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    llm_deadline_s: float = Field(default=8.0, gt=0, le=120)
+    llm_max_attempts: int = Field(default=3, ge=1, le=10)
+    llm_breaker_failures: int = Field(default=5, ge=1, le=100)
+    llm_breaker_cooldown_s: float = Field(default=30.0, gt=0, le=3600)
+    llm_narrative: bool = True
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="When set, /v1 needs `Authorization: Bearer <key>`. "
@@ -77,6 +86,8 @@ class Settings(BaseSettings):
                 )
         if self.embedding == "openai" and self.embedding_api_key is None:
             raise ValueError("NEXTBEST_EMBEDDING=openai needs NEXTBEST_EMBEDDING_API_KEY")
+        if (self.llm_base_url is None) != (self.llm_model is None):
+            raise ValueError("an LLM needs both NEXTBEST_LLM_BASE_URL and NEXTBEST_LLM_MODEL")
         if self.policy_pack is not None and not self.policy_pack.is_file():
             raise ValueError(f"NEXTBEST_POLICY_PACK {str(self.policy_pack)!r} is not a file")
         return self
@@ -95,4 +106,21 @@ class Settings(BaseSettings):
             else None,
             policy_pack=self.policy_pack,
             playbooks_k=self.playbooks_k,
+            llm=self._llm_config(),
+        )
+
+    def _llm_config(self) -> LLMConfig | None:
+        if self.llm_base_url is None or self.llm_model is None:
+            return None
+        return LLMConfig(
+            base_url=self.llm_base_url,
+            model=self.llm_model,
+            # local servers (Ollama, vLLM) accept any key; the client needs a non-empty one
+            api_key=self.llm_api_key or SecretStr("unused"),
+            timeout_s=self.llm_timeout_s,
+            deadline_s=self.llm_deadline_s,
+            max_attempts=self.llm_max_attempts,
+            breaker_failures=self.llm_breaker_failures,
+            breaker_cooldown_s=self.llm_breaker_cooldown_s,
+            narrative=self.llm_narrative,
         )

@@ -1,0 +1,1 @@
+"""Evals: scenario suites, the runner, metrics and reports that gate every change."""
