@@ -136,9 +136,9 @@ def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
     eid = book.add(
         "signal",
         "signals.effort",
-        f"effort {eff.level}: {eff.repeat_contacts_7d} contacts in 7 days, "
-        f"{eff.transfers} transfers, {eff.failed_logins} failed logins, {eff.errors} errors, "
-        f"{eff.help_dwell_seconds}s on help pages",
+        f"effort {eff.level}: {_n(eff.repeat_contacts_7d, 'contact')} in 7 days, "
+        f"{_n(eff.transfers, 'transfer')}, {_n(eff.failed_logins, 'failed login')}, "
+        f"{_n(eff.errors, 'error')}, {eff.help_dwell_seconds}s on help pages",
     )
     rid = book.add(
         "signal", "signals.risk", f"churn risk {signals.risk.level} ({signals.risk.churn:.2f})"
@@ -146,8 +146,9 @@ def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
     return [
         BriefingItem(text=f"Sentiment {s.label} ({s.compound:+.2f}).", fact_ids=[sid]),
         BriefingItem(
-            text=f"Effort {eff.level}: {eff.repeat_contacts_7d} contacts this week, "
-            f"{eff.transfers} transfers, {eff.failed_logins} failed logins, {eff.errors} errors.",
+            text=f"Effort {eff.level}: {_n(eff.repeat_contacts_7d, 'contact')} this week, "
+            f"{_n(eff.transfers, 'transfer')}, {_n(eff.failed_logins, 'failed login')}, "
+            f"{_n(eff.errors, 'error')}.",
             fact_ids=[eid],
         ),
         BriefingItem(text=f"Churn risk {signals.risk.level}.", fact_ids=[rid]),
@@ -250,3 +251,8 @@ def compose_briefing(
         facts=book.facts,
         narrative=_narrative([summary, trying, wrong, feelings, recommended]),
     )
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 transfer``, ``2 transfers``: briefings are read by people."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
