@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent.config import AgentConfig
-from agent.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
 from agent.playbooks.store import PlaybookStore
 from agent.signals.derive import SignalDeriver
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
@@ -64,7 +64,7 @@ def _embedder(config: AgentConfig) -> Embedder:
 def build_deps(config: AgentConfig, *, clock: Callable[[], datetime]) -> Deps:
     """Open the stores named by ``config`` (creating the data directory when needed)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    embedder = _embedder(config)
+    embedder = CachingEmbedder(_embedder(config))
     if config.chroma_mode == "http":
         playbooks = PlaybookStore.http(config.chroma_host, config.chroma_port, embedder)
     else:

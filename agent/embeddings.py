@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Embedder", "MiniLMEmbedder", "local_model_paths"]
+__all__ = ["CachingEmbedder", "Embedder", "MiniLMEmbedder", "local_model_paths"]
 
 _MAX_TOKENS = 256
 
@@ -27,6 +28,40 @@ class Embedder(Protocol):
     def model_id(self) -> str: ...
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+class CachingEmbedder:
+    """Remembers the vectors of the most recent texts (LRU) in front of another embedder.
+
+    A stored customer's history is re-read on every decision, and the same reasons and
+    retrieval queries recur: each distinct text is embedded once while it stays in the cache.
+    Misses are embedded together in one call. Safe to share between threads.
+    """
+
+    def __init__(self, inner: Embedder, *, maxsize: int = 8192) -> None:
+        self._inner = inner
+        self._maxsize = maxsize
+        self._vectors: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        with self._lock:
+            found = {t: v for t in set(texts) if (v := self._vectors.get(t)) is not None}
+            for text in found:
+                self._vectors.move_to_end(text)
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = dict(zip(missing, self._inner.embed(missing), strict=True))
+            found.update(fresh)
+            with self._lock:
+                self._vectors.update(fresh)
+                while len(self._vectors) > self._maxsize:
+                    self._vectors.popitem(last=False)
+        return [found[t] for t in texts]
 
 
 def _package_dir(name: str) -> Path:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 
 import httpx
 import openai
 import pytest
 import respx
 
-from agent.embeddings import Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
 
 BASE = "http://embeddings.test/v1"
 
@@ -80,3 +81,47 @@ def test_openai_embedder_does_not_retry_errors(respx_mock: respx.MockRouter) -> 
     with pytest.raises(openai.InternalServerError):
         OpenAIEmbedder("m", base_url=BASE, api_key="k").embed(["x"])
     assert route.call_count == 1
+
+
+class _Counting:
+    """An embedder that records what it was asked to embed."""
+
+    model_id = "counting"
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        return [[float(len(t)), 1.0] for t in texts]
+
+
+def test_caching_embedder_embeds_each_distinct_text_once() -> None:
+    inner = _Counting()
+    cached = CachingEmbedder(inner, maxsize=10)
+    assert cached.model_id == "counting"
+    first = cached.embed(["ab", "abc", "ab"])
+    assert first == [[2.0, 1.0], [3.0, 1.0], [2.0, 1.0]]
+    assert inner.calls == [["ab", "abc"]]  # duplicates within a call are embedded once
+    assert cached.embed(["abc", "abcd"]) == [[3.0, 1.0], [4.0, 1.0]]
+    assert inner.calls[-1] == ["abcd"]  # only the miss
+    assert cached.embed([]) == []
+    assert len(inner.calls) == 2
+
+
+def test_caching_embedder_evicts_the_least_recently_used() -> None:
+    inner = _Counting()
+    cached = CachingEmbedder(inner, maxsize=2)
+    cached.embed(["a", "b"])
+    cached.embed(["a"])  # a is now the most recent
+    cached.embed(["c"])  # evicts b
+    inner.calls.clear()
+    cached.embed(["a", "b", "c"])
+    assert inner.calls == [["b"]]
+
+
+def test_caching_embedder_returns_what_the_model_returns(embedder: MiniLMEmbedder) -> None:
+    cached = CachingEmbedder(embedder)
+    texts = ["locked out of my account", "charged twice"]
+    assert cached.embed(texts) == embedder.embed(texts)
+    assert cached.embed(texts[::-1]) == embedder.embed(texts[::-1])
