@@ -47,12 +47,10 @@ def _summary(book: FactBook, profile: Profile, now: datetime) -> list[BriefingIt
     text = f"{profile.name or profile.customer_id}, {profile.tier} customer"
     months = profile.tenure_months(now)
     if months is not None and profile.customer_since is not None:
-        ids.append(
-            book.add(
-                "profile", "profile.customer_since", f"customer since {profile.customer_since}"
-            )
-        )
-        text += f" for {months // 12} years {months % 12} months"
+        tenure = f"{months // 12} years {months % 12} months"
+        since = f"customer since {profile.customer_since} ({tenure})"
+        ids.append(book.add("profile", "profile.customer_since", since))
+        text += f" for {tenure}"
     items = [BriefingItem(text=text + ".", fact_ids=ids)]
     products = [p for p in profile.products if p.status in ("trial", "active", "past_due")]
     for product in products[:3]:
@@ -73,7 +71,9 @@ def _summary(book: FactBook, profile: Profile, now: datetime) -> list[BriefingIt
     return items
 
 
-def _trying(book: FactBook, context: RequestContext, signals: Signals) -> list[BriefingItem]:
+def _trying(
+    book: FactBook, context: RequestContext, signals: Signals, events: Sequence[Event]
+) -> list[BriefingItem]:
     items = []
     if context.reason:
         fid = book.add("context", "context.reason", f"stated reason: {context.reason}")
@@ -82,11 +82,15 @@ def _trying(book: FactBook, context: RequestContext, signals: Signals) -> list[B
         fid = book.add(
             "signal", "signals.intent", f"intent {signals.intent.name} ({signals.intent.score:.2f})"
         )
-        ids = [fid] + [
-            book.add("event", e.ref, e.detail)
-            for e in signals.intent.evidence
-            if e.source == "event"
-        ]
+        ids = [fid]
+        by_id = {e.id: e for e in events}
+        for evidence in signals.intent.evidence:
+            event = by_id.get(evidence.ref) if evidence.source == "event" else None
+            if event is None:
+                continue
+            # the event's own content is the fact; how it matched the intent is a signal fact
+            ids.append(book.add("event", event.id, _event_text(event)))
+            ids.append(book.add("signal", f"signals.intent.evidence[{event.id}]", evidence.detail))
         items.append(
             BriefingItem(
                 text=f"Most likely intent: {signals.intent.name.replace('_', ' ')}.", fact_ids=ids
@@ -131,7 +135,7 @@ def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
     sid = book.add(
         "signal",
         "signals.sentiment",
-        f"sentiment {s.label} ({s.compound:+.2f}) from {s.texts_scored} texts",
+        f"VADER compound {s.compound:+.2f} ({s.label}) from {s.texts_scored} texts",
     )
     eid = book.add(
         "signal",
@@ -143,8 +147,14 @@ def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
     rid = book.add(
         "signal", "signals.risk", f"churn risk {signals.risk.level} ({signals.risk.churn:.2f})"
     )
+    if s.label == "positive" and eff.level == "high":
+        # a lexicon reads sarcasm as praise; what the customer had to do says more
+        mood = f"Words read positive ({s.compound:+.2f}), but effort is high: expect frustration."
+        mood_ids = [sid, eid]
+    else:
+        mood, mood_ids = f"Sentiment {s.label} ({s.compound:+.2f}).", [sid]
     return [
-        BriefingItem(text=f"Sentiment {s.label} ({s.compound:+.2f}).", fact_ids=[sid]),
+        BriefingItem(text=mood, fact_ids=mood_ids),
         BriefingItem(
             text=f"Effort {eff.level}: {_n(eff.repeat_contacts_7d, 'contact')} this week, "
             f"{_n(eff.transfers, 'transfer')}, {_n(eff.failed_logins, 'failed login')}, "
@@ -229,7 +239,7 @@ def compose_briefing(
 ) -> Briefing:
     book = FactBook()
     summary = _summary(book, profile, now)
-    trying = _trying(book, context, signals)
+    trying = _trying(book, context, signals, events)
     wrong = _problems(book, events)
     feelings = _feelings(book, signals)
     cases = _cases(book, profile)

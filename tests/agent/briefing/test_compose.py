@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from agent.briefing.compose import compose_briefing
@@ -8,6 +9,7 @@ from agent.context import RequestContext
 from agent.events import Event
 from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
 from agent.record import ProposalTrace, RankedAction
+from agent.signals.models import Evidence, IntentSignal, SentimentSignal
 from policies.verdict import Evaluation, Outcome, ReasonCode, Verdict
 from tests.factories import NOW, profile, signals
 from tools import ActionCall, ActionType, parse_action
@@ -188,3 +190,75 @@ def test_markdown_has_sections_talk_track_and_facts() -> None:
     for heading in ("## Customer", "## What went wrong", "## Do not", "**Talk track**", "## Facts"):
         assert heading in markdown
     assert "> I can see the second charge" in markdown
+
+
+def _compose_with(signals_update: dict[str, object]):  # type: ignore[no-untyped-def]
+    """The standard briefing, with some signals replaced."""
+    briefing = _compose()
+    base = signals(
+        intent="unexpected_charge", journey="billing_dispute", sentiment="negative", effort="high"
+    )
+    return compose_briefing(
+        decision_id="dec_1",
+        now=NOW,
+        profile=CUSTOMER,
+        events=EVENTS,
+        context=RequestContext(direction="inbound", channel="chat", reason="double charge"),
+        signals=base.model_copy(update=signals_update),
+        hits=[PlaybookHit(playbook=PLAYBOOK, score=0.6)],
+        traces=[],
+        chosen=RankedAction(
+            proposal_id="p1",
+            call=HANDOFF,
+            score=0.5,
+            probability=1.0,
+            outcome=Outcome.ALLOW,
+            playbook_id=briefing.recommended_action and PLAYBOOK.id,
+        ),
+    )
+
+
+def test_an_event_that_shows_intent_is_cited_by_its_own_content() -> None:
+    intent = IntentSignal(
+        name="unexpected_charge",
+        journey="billing_dispute",
+        score=0.7,
+        evidence=[Evidence(source="event", ref="evt-2", detail="closest to 'charged again': 0.61")],
+    )
+    briefing = _compose_with({"intent": intent})
+    facts = {(f.source, f.ref): f.text for f in briefing.facts}
+    assert "You charged me twice!" in facts[("event", "evt-2")]
+    assert "0.61" in facts[("signal", "signals.intent.evidence[evt-2]")]
+
+
+def test_every_number_an_item_states_is_in_a_fact_it_cites() -> None:
+    intent = IntentSignal(
+        name="unexpected_charge",
+        journey="billing_dispute",
+        score=0.7,
+        evidence=[Evidence(source="event", ref="evt-2", detail="closest to 'x': 0.61")],
+    )
+    briefing = _compose_with({"intent": intent})
+    texts = {f.id: f.text for f in briefing.facts}
+    sections = [
+        briefing.customer_summary,
+        briefing.trying_to_do,
+        briefing.what_went_wrong,
+        briefing.sentiment_and_effort,
+        briefing.open_cases,
+        briefing.recommended_action,
+    ]
+    for item in (item for section in sections for item in section):
+        cited = " ".join(texts[f] for f in item.fact_ids)
+        for number in re.findall(r"\d+(?:\.\d+)?", item.text):
+            assert number in cited, (number, item.text, cited)
+
+
+def test_praise_with_high_effort_is_not_reported_as_positive_mood() -> None:
+    sentiment = SentimentSignal(compound=0.48, label="positive", texts_scored=3)
+    briefing = _compose_with({"sentiment": sentiment})
+    mood = briefing.sentiment_and_effort[0]
+    assert "sentiment positive" not in mood.text.lower()
+    assert "frustration" in mood.text
+    effort_fact = next(f for f in briefing.facts if f.ref == "signals.effort")
+    assert effort_fact.id in mood.fact_ids
