@@ -1,0 +1,1 @@
+"""Prompt templates for briefings, loaded as package data."""

@@ -1,0 +1,363 @@
+"""LLMClient: one chat completion from any OpenAI-compatible endpoint, within a deadline.
+
+Retries (tenacity) cover rate limits, 408/409, 5xx, timeouts and dropped connections, honour
+``Retry-After`` up to a cap, and never sleep or start an attempt past the caller's deadline. A
+circuit breaker skips the endpoint after repeated failed calls. Only the common chat-completions
+surface is used, so OpenAI, Azure OpenAI (v1 endpoint), vLLM and Ollama all work.
+
+The openai SDK gets a plain ``httpx.AsyncClient`` and ``max_retries=0``: retries are ours alone,
+and tests mock the HTTP layer with respx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Literal
+
+import httpx
+import openai
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
+from pydantic import ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
+
+from agent.config import LLMConfig
+from agent.llm.breaker import CircuitBreaker
+from agent.llm.errors import LLMError, LLMErrorCode
+from agent.llm.models import ChatResult, LLMCallTrace, LLMUsage, ToolCallOut, prompt_version
+
+__all__ = [
+    "ChatResult",
+    "LLMCallTrace",
+    "LLMClient",
+    "LLMError",
+    "LLMErrorCode",
+    "LLMUsage",
+    "ToolCallOut",
+    "prompt_version",
+]
+
+ToolChoice = Literal["auto", "required", "none"]
+
+_BACKOFF_BASE_S = 0.25
+_BACKOFF_MAX_S = 2.0
+_BACKOFF_JITTER_S = 0.25
+_RETRYABLE_STATUS = frozenset({408, 409})
+_MAX_CONNECTIONS = 512
+"""Concurrent requests to the endpoint from one process: decisions overlap their LLM waits."""
+_KEEPALIVE = 64
+
+
+def _retry_after_s(headers: httpx.Headers, cap_s: float) -> float | None:
+    """The wait a server asked for (``retry-after-ms``, or ``Retry-After`` seconds or date)."""
+    if (millis := headers.get("retry-after-ms")) is not None:
+        try:
+            return min(max(float(millis) / 1000, 0.0), cap_s)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), cap_s)
+
+
+def _status_error(exc: openai.APIStatusError, cap_s: float) -> LLMError:
+    status = exc.status_code
+    if status == 429:
+        code = LLMErrorCode.RATE_LIMITED
+    elif status == 408:
+        code = LLMErrorCode.TIMEOUT
+    elif status >= 500 or status in _RETRYABLE_STATUS:
+        code = LLMErrorCode.SERVER_ERROR
+    else:
+        code = LLMErrorCode.CLIENT_ERROR
+    headers = httpx.Headers(dict(exc.response.headers))
+    return LLMError(
+        code,
+        f"HTTP {status} from the LLM endpoint",
+        status=status,
+        retry_after_s=_retry_after_s(headers, cap_s),
+    )
+
+
+def _as_llm_error(exc: BaseException, cap_s: float) -> LLMError:
+    """Map what the SDK or the network raised to our codes; keep nothing that could hold a key."""
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):
+        return LLMError(LLMErrorCode.TIMEOUT, "the LLM endpoint did not answer in time")
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError(LLMErrorCode.CONNECTION, "could not reach the LLM endpoint")
+    if isinstance(exc, openai.APIStatusError):
+        return _status_error(exc, cap_s)
+    return LLMError(LLMErrorCode.BAD_RESPONSE, f"unreadable answer ({type(exc).__name__})")
+
+
+def _tool_calls(calls: Sequence[object]) -> list[ToolCallOut]:
+    """Function tool calls, read leniently: local servers omit ids or send arguments as JSON."""
+    found = []
+    for index, call in enumerate(calls):
+        if not isinstance(call, ChatCompletionMessageFunctionToolCall):
+            continue  # a custom (free-form) tool call: we never offer those
+        name, arguments = call.function.name, call.function.arguments
+        if not isinstance(name, str) or not name:
+            raise LLMError(LLMErrorCode.BAD_RESPONSE, "a tool call has no function name")
+        if not isinstance(arguments, str):
+            arguments = "" if arguments is None else json.dumps(arguments)
+        found.append(ToolCallOut(id=call.id or f"call_{index}", name=name, arguments=arguments))
+    return found
+
+
+def _to_result(
+    completion: object, *, fallback_model: str, latency_ms: float, attempts: int
+) -> ChatResult:
+    """The first choice as a ChatResult. The SDK does not validate answers, so we do."""
+    if not isinstance(completion, ChatCompletion) or not isinstance(completion.choices, list):
+        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the answer is not a chat completion")
+    if not completion.choices:
+        raise LLMError(LLMErrorCode.EMPTY_CHOICES, "the answer has no choices")
+    choice = completion.choices[0]
+    message = choice.message
+    if message is None:
+        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the first choice has no message")
+    usage = completion.usage
+    try:
+        return ChatResult(
+            content=message.content,
+            tool_calls=_tool_calls(message.tool_calls or []),
+            refusal=message.refusal,
+            finish_reason=choice.finish_reason,
+            model=completion.model or fallback_model,
+            usage=LLMUsage(
+                prompt_tokens=usage.prompt_tokens or 0,
+                completion_tokens=usage.completion_tokens or 0,
+                total_tokens=usage.total_tokens or 0,
+            )
+            if usage is not None
+            else LLMUsage(),
+            latency_ms=latency_ms,
+            attempts=attempts,
+        )
+    except ValidationError:
+        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the answer has malformed fields") from None
+
+
+class _StopAtDeadline(stop_base):
+    """Tenacity stop condition: after the wait, the next attempt would start past the deadline.
+
+    ``hit`` tells the caller that the deadline, not the attempt limit, ended the retries.
+    """
+
+    def __init__(self, clock: Callable[[], float], deadline: float) -> None:
+        self._clock = clock
+        self._deadline = deadline
+        self.hit = False
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        self.hit = self._clock() + retry_state.upcoming_sleep >= self._deadline
+        return self.hit
+
+
+def _retry_after_or_backoff(retry_state: RetryCallState) -> float:
+    """Tenacity wait: the server's Retry-After when it sent one, else backoff with jitter."""
+    outcome = retry_state.outcome
+    exc = outcome.exception() if outcome is not None else None
+    if isinstance(exc, LLMError) and exc.retry_after_s is not None:
+        return exc.retry_after_s
+    backoff = min(_BACKOFF_BASE_S * 2.0 ** (retry_state.attempt_number - 1), _BACKOFF_MAX_S)
+    return backoff + random.uniform(0, _BACKOFF_JITTER_S)  # noqa: S311 (jitter, not crypto)
+
+
+def _retryable(exc: BaseException) -> bool:
+    return isinstance(exc, LLMError) and exc.retryable
+
+
+class LLMClient:
+    """Chat completions with retries, a deadline and a circuit breaker.
+
+    ``clock`` (monotonic seconds) and ``sleep`` are injected so tests pin time and record waits;
+    ``deadline`` arguments are absolute values of that clock.
+    """
+
+    def __init__(
+        self,
+        config: LLMConfig,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._config = config
+        self._clock = clock
+        self._sleep = sleep
+        self._given_http = http_client
+        # (loop, HTTP pool, SDK client): connections belong to the event loop that opened them,
+        # and the CLI runs one loop per step, so each running loop gets its own pool
+        self._bound: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, openai.AsyncOpenAI] | None
+        self._bound = None
+        self._breaker = CircuitBreaker(
+            config.breaker_failures, config.breaker_cooldown_s, clock=clock
+        )
+
+    def _sdk(self) -> openai.AsyncOpenAI:
+        """The SDK client for the running event loop (made on first use in each loop)."""
+        loop = asyncio.get_running_loop()
+        if self._bound is None or self._bound[0] is not loop:
+            http = self._given_http or httpx.AsyncClient(
+                timeout=self._config.timeout_s,
+                limits=httpx.Limits(
+                    max_connections=_MAX_CONNECTIONS, max_keepalive_connections=_KEEPALIVE
+                ),
+            )
+            sdk = openai.AsyncOpenAI(
+                api_key=self._config.api_key.get_secret_value(),
+                base_url=self._config.base_url,
+                max_retries=0,
+                # openai 3 is typed for httpx2; a plain httpx client works, and respx mocks it.
+                http_client=http,  # type: ignore[arg-type]
+            )
+            self._bound = (loop, http, sdk)
+        return self._bound[2]
+
+    @property
+    def model(self) -> str:
+        return self._config.model
+
+    @property
+    def breaker(self) -> CircuitBreaker:
+        return self._breaker
+
+    async def chat(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        *,
+        tools: Sequence[ChatCompletionToolParam] | None = None,
+        tool_choice: ToolChoice = "auto",
+        deadline: float,
+        max_tokens: int | None = None,
+    ) -> ChatResult:
+        """One chat completion (first choice), retried within ``deadline``.
+
+        Raises ``LLMError``; its ``code`` says why (``deadline``, ``circuit_open``, ...). A model
+        refusal is not an error: it comes back in ``ChatResult.refusal``.
+        """
+        if self._clock() >= deadline:
+            raise LLMError(LLMErrorCode.DEADLINE, "the deadline passed before the call started")
+        if not self._breaker.allow():
+            raise LLMError(
+                LLMErrorCode.CIRCUIT_OPEN,
+                f"skipping the LLM after {self._breaker.consecutive_failures} failed calls",
+            )
+        started = self._clock()
+        attempts = 0
+        try:
+            completion, attempts = await self._create_with_retries(
+                messages, tools, tool_choice, max_tokens, deadline
+            )
+            result = _to_result(
+                completion,
+                fallback_model=self._config.model,
+                latency_ms=(self._clock() - started) * 1000,
+                attempts=attempts,
+            )
+        except LLMError as exc:
+            self._breaker.record_failure()
+            exc.attempts = max(exc.attempts, attempts)  # an unusable answer still took attempts
+            exc.latency_ms = (self._clock() - started) * 1000
+            raise
+        except asyncio.CancelledError:
+            self._breaker.release()
+            raise
+        self._breaker.record_success()
+        return result
+
+    async def _create_with_retries(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        tools: Sequence[ChatCompletionToolParam] | None,
+        tool_choice: ToolChoice,
+        max_tokens: int | None,
+        deadline: float,
+    ) -> tuple[object, int]:
+        deadline_stop = _StopAtDeadline(self._clock, deadline)
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._config.max_attempts) | deadline_stop,
+            wait=_retry_after_or_backoff,
+            retry=retry_if_exception(_retryable),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        attempts = 0
+
+        async def attempt() -> object:
+            nonlocal attempts
+            attempts += 1
+            return await self._create_once(messages, tools, tool_choice, max_tokens, deadline)
+
+        try:
+            completion: object = await retrying(attempt)
+        except LLMError as exc:
+            if deadline_stop.hit:
+                exc = LLMError(
+                    LLMErrorCode.DEADLINE,
+                    f"out of time after {attempts} attempt(s); last error: {exc}",
+                    status=exc.status,
+                )
+            exc.attempts = attempts
+            raise exc from None
+        return completion, attempts
+
+    async def _create_once(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        tools: Sequence[ChatCompletionToolParam] | None,
+        tool_choice: ToolChoice,
+        max_tokens: int | None,
+        deadline: float,
+    ) -> object:
+        left = deadline - self._clock()
+        if left <= 0:
+            raise LLMError(LLMErrorCode.DEADLINE, "no time left for another attempt")
+        timeout = min(self._config.timeout_s, left)
+        try:
+            # asyncio.timeout bounds the whole exchange; httpx's timeout bounds each read/write.
+            async with asyncio.timeout(timeout):
+                return await self._sdk().chat.completions.create(
+                    model=self._config.model,
+                    messages=list(messages),
+                    tools=list(tools) if tools else openai.omit,
+                    tool_choice=tool_choice if tools else openai.omit,
+                    temperature=self._config.temperature,
+                    max_tokens=max_tokens if max_tokens is not None else openai.omit,
+                    timeout=timeout,
+                )
+        except (openai.OpenAIError, TimeoutError, ValueError) as exc:
+            # ``from None``: the SDK's exceptions carry the request, headers and key included.
+            raise _as_llm_error(exc, self._config.retry_after_cap_s) from None
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections this client opened in the running event loop (a pool of
+        a loop already closed went with it; an injected client is its owner's to close)."""
+        bound, self._bound = self._bound, None
+        if bound is None or self._given_http is not None:
+            return
+        loop, http, _ = bound
+        if loop is asyncio.get_running_loop():
+            await http.aclose()
