@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from agent.config import AgentConfig
 from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.llm import LLMClient
 from agent.playbooks.store import PlaybookStore
 from agent.signals.derive import SignalDeriver
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
@@ -27,10 +30,28 @@ class Deps:
     playbooks: PlaybookStore
     deriver: SignalDeriver
     pack: PolicyPack
+    llm: LLMClient | None = None
+    """Set when an LLM is configured: the LLM planner plans, the rules planner falls back."""
+    monotonic: Callable[[], float] = time.monotonic
+    """Seconds for per-decision deadlines (the LLM client uses the same clock)."""
 
     def close(self) -> None:
+        """Close the stores, and the LLM client's connections when no event loop is running
+        (from a running loop, use ``aclose``)."""
+        if self.llm is not None:
+            try:
+                asyncio.get_running_loop()
+            except RuntimeError:
+                asyncio.run(self.llm.aclose())
         self.customers.close()
         self.decisions.close()
+
+    async def aclose(self) -> None:
+        """Close the LLM client's connections, then the stores."""
+        if self.llm is not None:
+            await self.llm.aclose()
+        await asyncio.to_thread(self.customers.close)
+        await asyncio.to_thread(self.decisions.close)
 
     def check(self) -> dict[str, str]:
         """Touch each backing component; 'ok' or the error, for /readyz."""
@@ -61,8 +82,14 @@ def _embedder(config: AgentConfig) -> Embedder:
     return MiniLMEmbedder()
 
 
-def build_deps(config: AgentConfig, *, clock: Callable[[], datetime]) -> Deps:
-    """Open the stores named by ``config`` (creating the data directory when needed)."""
+def build_deps(
+    config: AgentConfig,
+    *,
+    clock: Callable[[], datetime],
+    monotonic: Callable[[], float] = time.monotonic,
+) -> Deps:
+    """Open the stores named by ``config`` (creating the data directory when needed), and the
+    LLM client when ``config.llm`` is set."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     embedder = CachingEmbedder(_embedder(config))
     if config.chroma_mode == "http":
@@ -78,4 +105,6 @@ def build_deps(config: AgentConfig, *, clock: Callable[[], datetime]) -> Deps:
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),
         pack=load_pack(config.policy_pack),
+        llm=LLMClient(config.llm, clock=monotonic) if config.llm is not None else None,
+        monotonic=monotonic,
     )

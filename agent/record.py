@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from agent.briefing.models import Briefing
 from agent.context import RequestContext
 from agent.events import Event
+from agent.llm import LLMCallTrace
 from agent.planner.proposal import PlannerNote
 from agent.profile import CustomerId, Profile
 from agent.signals.models import Signals
@@ -111,7 +112,14 @@ class DecisionRecordV1(BaseModel):
         description="True when no proposal survived and a safe default was used."
     )
     mode: Mode
-    mode_reason: str
+    mode_reason: str = Field(description="Why this mode: the LLM's error or what was repaired.")
+    llm_calls: list[LLMCallTrace] = Field(
+        default_factory=list, description="Each LLM call: purpose, model, tokens, latency."
+    )
+    model: str | None = Field(default=None, description="The LLM that answered, if one did.")
+    prompt_version: str | None = Field(
+        default=None, description="Hash of the prompt templates and base tool schemas used."
+    )
     policy_pack_version: str
     embedding_model: str
     timings_ms: dict[str, float]

@@ -56,7 +56,12 @@ class Decider:
         return self._deps
 
     def close(self) -> None:
+        """Close the stores (and the LLM client, unless called from a running event loop)."""
         self._deps.close()
+
+    async def aclose(self) -> None:
+        """Close the LLM client's connections and the stores: for async owners (the API)."""
+        await self._deps.aclose()
 
     # -- decisions ---------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
             yield
         finally:
             if owned:
-                app.state.decider.close()
+                await app.state.decider.aclose()
 
     app = FastAPI(
         title="nextbest",

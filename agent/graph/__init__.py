@@ -1,14 +1,19 @@
-"""The decision graph: load_context → retrieve → plan → guard → arbitrate → [brief] → record."""
+"""The decision graph: load_context → retrieve → plan → guard → arbitrate → [brief] → record.
+
+LLM decisions whose proposals the guards all deny loop once through ``repair`` (the model sees
+the denials) and then, if still nothing is permitted, through ``fallback`` (the rules planner).
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
 from agent.deps import Deps
-from agent.graph import nodes
+from agent.graph import nodes, planning
 from agent.graph.state import DecisionState, Kind
 from agent.ids import new_id
 from agent.record import DecideRequest, DecisionRecordV1
@@ -28,8 +33,10 @@ def build_graph() -> DecisionGraph:
     )
     graph.add_node("load_context", nodes.load_context)
     graph.add_node("retrieve", nodes.retrieve)
-    graph.add_node("plan", nodes.plan)
+    graph.add_node("plan", planning.plan)
     graph.add_node("guard", nodes.guard)
+    graph.add_node("repair", planning.repair)
+    graph.add_node("fallback", planning.fallback)
     graph.add_node("arbitrate", nodes.arbitrate)
     graph.add_node("brief", nodes.brief)
     graph.add_node("record", nodes.record)
@@ -37,7 +44,9 @@ def build_graph() -> DecisionGraph:
     graph.add_edge("load_context", "retrieve")
     graph.add_edge("retrieve", "plan")
     graph.add_edge("plan", "guard")
-    graph.add_edge("guard", "arbitrate")
+    graph.add_conditional_edges("guard", planning.after_guard, ["arbitrate", "repair", "fallback"])
+    graph.add_edge("repair", "guard")
+    graph.add_edge("fallback", "guard")
     graph.add_conditional_edges("arbitrate", _after_arbitrate, ["brief", "record"])
     graph.add_edge("brief", "record")
     graph.add_edge("record", END)
@@ -55,6 +64,7 @@ async def run_decision(
 ) -> DecisionRecordV1:
     """Run one decision through the graph; the record is written before this returns."""
     now = deps.clock()
+    budget = deps.config.llm.deadline_s if deps.config.llm is not None else math.inf
     initial: dict[str, Any] = {
         "request": request,
         "kind": kind,
@@ -62,6 +72,8 @@ async def run_decision(
         "now": now,
         "idempotency_key": idempotency_key,
         "fingerprint": fingerprint,
+        "deadline": deps.monotonic() + budget,
+        "llm_calls": [],
         "timings_ms": {},
     }
     final = await graph.ainvoke(initial, context=deps)  # type: ignore[call-overload]

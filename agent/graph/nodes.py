@@ -15,17 +15,19 @@ from langgraph.runtime import Runtime
 
 from agent.arbitrate import rank
 from agent.briefing.compose import compose_briefing
+from agent.briefing.narrative import write_narrative
 from agent.deps import Deps
 from agent.graph.context_loader import load
 from agent.graph.state import DecisionState
+from agent.planner.llm import PROMPT_VERSION
 from agent.planner.proposal import Proposal
-from agent.planner.rules import check_conditions, plan_rules
+from agent.planner.rules import check_conditions
 from agent.planner.safe_default import safe_defaults
 from agent.rationale import explain
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
 from policies import evaluate
 
-__all__ = ["arbitrate", "brief", "guard", "load_context", "plan", "record", "retrieve"]
+__all__ = ["arbitrate", "brief", "guard", "load_context", "record", "retrieve", "timed"]
 
 
 class Node(Protocol):
@@ -94,19 +96,6 @@ async def retrieve(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str,
         segment=profile.segment,
     )
     return {"hits": check_conditions(hits, state["activation"])}
-
-
-@timed("plan")
-async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
-    proposals, notes = plan_rules(
-        state["hits"],
-        activation=state["activation"],
-        profile=state["profile"],
-        signals=state["signals"],
-        context=state["request"].context,
-        now=state["now"],
-    )
-    return {"proposals": proposals, "notes": notes}
 
 
 def _trace(proposal_id: str, proposal: Proposal, state: DecisionState, deps: Deps) -> ProposalTrace:
@@ -180,11 +169,21 @@ async def brief(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, An
         traces=state["traces"],
         chosen=state["chosen"],
     )
-    return {"briefing": briefing}
+    deps = runtime.context
+    if deps.llm is None or deps.config.llm is None or not deps.config.llm.narrative:
+        return {"briefing": briefing}
+    briefing, trace, kept_template = await write_narrative(
+        deps.llm, briefing, deadline=state["deadline"]
+    )
+    update: dict[str, Any] = {"briefing": briefing, "llm_calls": [trace] if trace else []}
+    if kept_template is not None:
+        update["mode_reason"] = f"{state['mode_reason']}; narrative: template ({kept_template})"
+    return update
 
 
 def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) -> DecisionRecordV1:
     request, chosen = state["request"], state["chosen"]
+    calls = state.get("llm_calls", [])
     return DecisionRecordV1(
         decision_id=state["decision_id"],
         kind=state["kind"],
@@ -215,8 +214,12 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
         approval_required=chosen.outcome == "require_approval",
         rationale=state["rationale"],
         safe_default=state["safe_default"],
-        mode="rules",
-        mode_reason="rules planner: the embedded default (no LLM configured)",
+        mode=state["mode"],
+        mode_reason=state["mode_reason"],
+        llm_calls=calls,
+        model=calls[-1].model if calls else None,
+        prompt_version=PROMPT_VERSION if calls else None,
+        redactions=[f"llm_input:{path}" for path in state.get("redactions", [])],
         policy_pack_version=f"{deps.pack.id}@{deps.pack.version}",
         embedding_model=deps.embedder.model_id,
         timings_ms=timings,

@@ -8,16 +8,26 @@ from typing import Annotated, Literal, TypedDict
 
 from agent.briefing.models import Briefing
 from agent.events import Event
+from agent.llm import LLMCallTrace
+from agent.planner.llm import LLMSession
 from agent.planner.proposal import PlannerNote, Proposal
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Profile
-from agent.record import DecideRequest, DecisionRecordV1, ProposalTrace, RankedAction
+from agent.record import DecideRequest, DecisionRecordV1, Mode, ProposalTrace, RankedAction
 from agent.signals.models import Signals
 from policies import PolicyContext
 
-__all__ = ["DecisionState", "Kind"]
+__all__ = ["DecisionState", "Kind", "add_timings"]
 
 Kind = Literal["decision", "briefing"]
+
+
+def add_timings(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
+    """Merge node durations; a node that runs twice (guard after a repair) adds up."""
+    merged = dict(left)
+    for name, ms in right.items():
+        merged[name] = round(merged.get(name, 0.0) + ms, 3)
+    return merged
 
 
 class DecisionState(TypedDict, total=False):
@@ -28,6 +38,8 @@ class DecisionState(TypedDict, total=False):
     now: datetime
     idempotency_key: str | None
     fingerprint: str
+    deadline: float
+    """Monotonic seconds (``Deps.monotonic``) after which the LLM is not waited for."""
     # load_context
     profile: Profile
     profile_source: Literal["store", "inline"]
@@ -37,10 +49,15 @@ class DecisionState(TypedDict, total=False):
     activation: dict[str, object]
     # retrieve
     hits: list[PlaybookHit]
-    # plan + guard
+    # plan (+ repair, fallback) + guard; proposals and notes accumulate across those nodes
     proposals: list[Proposal]
     notes: list[PlannerNote]
     traces: list[ProposalTrace]
+    mode: Mode
+    mode_reason: str
+    llm_session: LLMSession | None
+    llm_calls: Annotated[list[LLMCallTrace], operator.add]
+    redactions: list[str]
     # arbitrate
     ranked: list[RankedAction]
     chosen: RankedAction
@@ -51,4 +68,4 @@ class DecisionState(TypedDict, total=False):
     # record
     record: DecisionRecordV1
     # every node adds its own duration
-    timings_ms: Annotated[dict[str, float], operator.or_]
+    timings_ms: Annotated[dict[str, float], add_timings]

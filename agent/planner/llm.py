@@ -1,0 +1,270 @@
+"""The LLM planner: any OpenAI-compatible model proposes typed tool calls, inside policy.
+
+One ``plan_llm`` call runs a bounded loop: the model may use read-only tools (search playbooks,
+fetch events, fetch a case) for up to ``max_rounds`` rounds, then must propose actions. When
+nothing it proposed can be used, ``repair_llm`` gives it one more turn with the errors and the
+guards' denials. Errors of the endpoint end the loop and come back in ``LLMPlan.error``: the
+caller then lets the rules planner decide. Nothing here decides what is permitted; guards do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.resources import files
+from typing import Literal
+
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
+from agent.context import RequestContext
+from agent.events import Event
+from agent.llm import (
+    ChatResult,
+    LLMCallTrace,
+    LLMClient,
+    LLMError,
+    LLMErrorCode,
+    LLMUsage,
+    prompt_version,
+)
+from agent.planner.llm_calls import CallOutcome, ParsedRound, parse_calls
+from agent.planner.llm_input import minimize, planner_data
+from agent.planner.llm_readonly import Lookup, answer, tool_message
+from agent.planner.llm_tools import action_tools, base_schemas, read_only_tools
+from agent.planner.proposal import PlannerNote, Proposal
+from agent.playbooks.model import PlaybookHit
+from agent.profile import Profile
+from agent.signals.models import Signals
+from policies import Precheck
+
+__all__ = [
+    "PROMPT_VERSION",
+    "LLMPlan",
+    "LLMSession",
+    "PlanInput",
+    "plan_llm",
+    "repair_llm",
+]
+
+_PROMPTS = files("agent.planner.prompts")
+SYSTEM_PROMPT = _PROMPTS.joinpath("system.md").read_text(encoding="utf-8")
+REPAIR_PROMPT = _PROMPTS.joinpath("repair.md").read_text(encoding="utf-8")
+PROMPT_VERSION = prompt_version(
+    SYSTEM_PROMPT, REPAIR_PROMPT, json.dumps(base_schemas(), sort_keys=True)
+)
+"""Changes exactly when a prompt template or a tool's base schema changes."""
+
+Purpose = Literal["plan", "repair"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInput:
+    profile: Profile
+    signals: Signals
+    events: list[Event]
+    context: RequestContext
+    hits: list[PlaybookHit]
+    precheck: Precheck
+    now: datetime
+
+
+@dataclass(slots=True)
+class LLMSession:
+    """The conversation so far, carried from the plan round to the repair round."""
+
+    messages: list[ChatCompletionMessageParam]
+    hits: dict[str, PlaybookHit]
+    precheck: Precheck
+    signals: Signals
+    outcomes: list[CallOutcome] = field(default_factory=list)
+    """What became of each call of the model's last turn (answered in the repair round)."""
+    problems: list[str] = field(default_factory=list)
+    """Everything wrong with the model's last turn, for the repair round and the record."""
+
+
+@dataclass(frozen=True, slots=True)
+class LLMPlan:
+    proposals: list[Proposal]
+    notes: list[PlannerNote]
+    calls: list[LLMCallTrace]
+    session: LLMSession
+    error: LLMErrorCode | None = None
+    """Set when the endpoint failed (deadline, circuit open, ...): the rules planner decides."""
+    redactions: list[str] = field(default_factory=list)
+    """Profile fields masked or left out of what the model saw."""
+
+
+def _trace(purpose: Purpose, result: ChatResult, problems: Sequence[str]) -> LLMCallTrace:
+    return LLMCallTrace(
+        purpose=purpose,
+        model=result.model,
+        latency_ms=round(result.latency_ms, 3),
+        attempts=result.attempts,
+        usage=result.usage,
+        prompt_version=PROMPT_VERSION,
+        outcome="rejected" if problems else "ok",
+    )
+
+
+def _error_trace(purpose: Purpose, client: LLMClient, error: LLMError) -> LLMCallTrace:
+    return LLMCallTrace(
+        purpose=purpose,
+        model=client.model,
+        latency_ms=round(error.latency_ms, 3),
+        attempts=error.attempts,
+        usage=LLMUsage(),
+        prompt_version=PROMPT_VERSION,
+        outcome=error.code.value,
+    )
+
+
+def _assistant(result: ChatResult) -> ChatCompletionMessageParam:
+    if not result.tool_calls:
+        return {"role": "assistant", "content": result.content or result.refusal or ""}
+    return {
+        "role": "assistant",
+        "content": result.content,
+        "tool_calls": [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in result.tool_calls
+        ],
+    }
+
+
+def _turn_problems(result: ChatResult, parsed: ParsedRound) -> list[str]:
+    problems = list(parsed.errors)
+    if result.refusal:
+        problems.append(f"you declined: {result.refusal[:300]}")
+    elif not result.tool_calls:
+        problems.append("you answered in text: call the action tools instead")
+    elif not parsed.proposals and not parsed.read_only and not problems:
+        problems.append("no action was proposed")
+    return problems
+
+
+def _take_turn(
+    session: LLMSession,
+    result: ChatResult,
+    purpose: Purpose,
+    calls: list[LLMCallTrace],
+    *,
+    offered: Sequence[ChatCompletionToolParam],
+    first_index: int,
+) -> ParsedRound:
+    """Parse the model's turn into the session: its message, its outcomes and its problems."""
+    parsed = parse_calls(
+        result.tool_calls,
+        offered={t["function"]["name"] for t in offered},
+        hits=session.hits,
+        signals=session.signals,
+        first_index=first_index,
+    )
+    session.messages.append(_assistant(result))
+    session.outcomes = parsed.outcomes
+    session.problems = _turn_problems(result, parsed)
+    usable = bool(parsed.proposals or parsed.read_only)
+    calls.append(_trace(purpose, result, [] if usable else session.problems))
+    return parsed
+
+
+def _notes(session: LLMSession) -> list[PlannerNote]:
+    """The turn's problems, for the record: per call where there was one."""
+    notes = [
+        PlannerNote(playbook_id="llm", action_type=o.name, note=o.error[:500])
+        for o in session.outcomes
+        if o.error
+    ]
+    per_call = {f"{o.name} ({o.call_id}): {o.error}" for o in session.outcomes if o.error}
+    notes.extend(
+        PlannerNote(playbook_id="llm", action_type="*", note=p[:500])
+        for p in session.problems
+        if p not in per_call
+    )
+    return notes
+
+
+def _tools(session: LLMSession, *, read_only: bool) -> list[ChatCompletionToolParam]:
+    offered = action_tools(session.precheck, session.hits)
+    return [*offered, *read_only_tools()] if read_only else offered
+
+
+async def _ask(
+    client: LLMClient,
+    session: LLMSession,
+    tools: Sequence[ChatCompletionToolParam],
+    purpose: Purpose,
+    calls: list[LLMCallTrace],
+    *,
+    deadline: float,
+) -> ChatResult | LLMErrorCode:
+    try:
+        return await client.chat(
+            session.messages, tools=tools, tool_choice="required", deadline=deadline
+        )
+    except LLMError as exc:
+        calls.append(_error_trace(purpose, client, exc))
+        return exc.code
+
+
+async def plan_llm(
+    client: LLMClient,
+    plan_input: PlanInput,
+    lookup: Lookup,
+    *,
+    max_rounds: int,
+    deadline: float,
+    first_index: int = 1,
+) -> LLMPlan:
+    """Ask the model for proposals; up to ``max_rounds`` rounds of read-only tools come first."""
+    view, masked = minimize(plan_input.profile, plan_input.now, plan_input.precheck)
+    user = planner_data(
+        profile=view,
+        signals=plan_input.signals,
+        events=plan_input.events,
+        context=plan_input.context,
+        hits=plan_input.hits,
+    )
+    session = LLMSession(
+        messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
+        hits={h.playbook.id: h for h in plan_input.hits},
+        precheck=plan_input.precheck,
+        signals=plan_input.signals,
+    )
+    calls: list[LLMCallTrace] = []
+    for round_no in range(max_rounds + 1):
+        reading = round_no < max_rounds
+        tools = _tools(session, read_only=reading)
+        result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
+        if isinstance(result, LLMErrorCode):
+            return LLMPlan([], _notes(session), calls, session, error=result, redactions=masked)
+        parsed = _take_turn(session, result, "plan", calls, offered=tools, first_index=first_index)
+        if not (parsed.read_only and reading):
+            break
+        session.messages.extend(await answer(parsed, lookup, session.hits))
+    return LLMPlan(parsed.proposals, _notes(session), calls, session, redactions=masked)
+
+
+async def repair_llm(
+    client: LLMClient,
+    session: LLMSession,
+    denials: Mapping[str, str],
+    *,
+    deadline: float,
+    first_index: int,
+) -> LLMPlan:
+    """One more turn, shown what was wrong: each call's error or the guards' denials."""
+    for outcome in session.outcomes:
+        verdict = denials.get(outcome.proposal_id or "", "accepted")
+        session.messages.append(tool_message(outcome.call_id, outcome.error or verdict))
+    lines = [*session.problems, *(f"{pid}: {text}" for pid, text in denials.items())]
+    problems = "\n".join(f"- {line}" for line in lines) or "- nothing usable was proposed"
+    session.messages.append({"role": "user", "content": REPAIR_PROMPT.format(problems=problems)})
+    tools = _tools(session, read_only=False)
+    calls: list[LLMCallTrace] = []
+    result = await _ask(client, session, tools, "repair", calls, deadline=deadline)
+    if isinstance(result, LLMErrorCode):
+        return LLMPlan([], [], calls, session, error=result)
+    parsed = _take_turn(session, result, "repair", calls, offered=tools, first_index=first_index)
+    return LLMPlan(parsed.proposals, _notes(session), calls, session)

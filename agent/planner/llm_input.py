@@ -1,0 +1,197 @@
+"""What the LLM planner sees: a minimized profile, and untrusted text kept apart as data.
+
+Only the fields a plan needs leave the process. Names, identities, contact details, free-form
+attributes and exact vulnerability flags are left out (the record lists which), e-mail addresses
+and phone numbers inside free text are masked, and every text a customer or a playbook author
+wrote travels inside an ``<untrusted_data>`` block the system prompt declares to be data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from agent.context import RequestContext
+from agent.events import Event
+from agent.playbooks.model import PlaybookHit
+from agent.profile import Case, Profile
+from agent.signals.models import Signals
+from policies import Precheck
+from tools import Channel, Purpose
+
+__all__ = [
+    "CaseView",
+    "PlannerProfile",
+    "ProductView",
+    "case_view",
+    "data_block",
+    "event_view",
+    "mask_text",
+    "minimize",
+    "playbook_view",
+]
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE_LIKE = re.compile(r"(?<![\w.:-])(?:\+|00|\()?\d[\d\s().-]{7,}\d(?![\w.:-])")
+_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+_MIN_PHONE_DIGITS = 9
+
+
+def _phone(match: re.Match[str]) -> str:
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    is_phone = digits >= _MIN_PHONE_DIGITS and not _DECIMAL.match(found)
+    return "[phone]" if is_phone else found
+
+
+def mask_text(text: str) -> str:
+    """The text with e-mail addresses and phone numbers replaced by placeholders."""
+    return _PHONE_LIKE.sub(_phone, _EMAIL.sub("[email]", text))
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ProductView(_View):
+    name: str
+    kind: str
+    status: str
+    end_date: date | None
+    monthly_price: Decimal | None
+
+
+class CaseView(_View):
+    id: str
+    type: str
+    status: str
+    opened_at: datetime
+
+
+class PlannerProfile(_View):
+    """The profile as the planner sees it: no name, identities, contacts or free attributes."""
+
+    tier: str
+    tenure_months: int | None
+    segment: str | None
+    language: str
+    timezone: str
+    currency: str
+    preferred_channel: Channel | None
+    products: list[ProductView]
+    open_cases: list[CaseView]
+    vulnerable: bool
+    churn_risk: float | None
+    permitted_channels: dict[Purpose, list[Channel]]
+
+
+_LEFT_OUT = ("customer_id", "name", "identities", "attributes", "lifetime_value", "nps", "csat")
+
+
+def case_view(case: Case) -> CaseView:
+    return CaseView(id=case.id, type=case.type, status=case.status, opened_at=case.opened_at)
+
+
+def minimize(profile: Profile, now: datetime, pre: Precheck) -> tuple[PlannerProfile, list[str]]:
+    """The planner's profile, and the paths of the fields masked or left out on the way."""
+    view = PlannerProfile(
+        tier=profile.tier.value,
+        tenure_months=profile.tenure_months(now),
+        segment=profile.segment,
+        language=profile.language,
+        timezone=profile.timezone,
+        currency=profile.currency,
+        preferred_channel=profile.preferred_channel,
+        products=[
+            ProductView(
+                name=p.name,
+                kind=p.kind,
+                status=p.status,
+                end_date=p.end_date,
+                monthly_price=p.monthly_price,
+            )
+            for p in profile.products
+        ],
+        open_cases=[case_view(c) for c in profile.active_cases],
+        vulnerable=bool(profile.vulnerability_flags),
+        churn_risk=profile.churn_risk,
+        permitted_channels=dict(pre.channels),
+    )
+    present = profile.model_dump(exclude_defaults=True)
+    masked = [f"profile.{name}" for name in _LEFT_OUT if present.get(name) not in (None, [], {})]
+    if profile.consents:
+        masked.append("profile.consents (as permitted channels)")
+    if profile.vulnerability_flags:
+        masked.append("profile.vulnerability_flags (as a yes/no)")
+    if any(c.summary for c in profile.open_cases):
+        masked.append("profile.open_cases.summary")
+    return view, masked
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    """An event for the data block, its free text and string properties masked."""
+    properties = {k: mask_text(v) if isinstance(v, str) else v for k, v in event.properties.items()}
+    return {
+        "id": event.id,
+        "ts": event.ts.isoformat(),
+        "channel": event.channel.value,
+        "type": event.type,
+        "properties": properties,
+        "text": mask_text(event.text) if event.text else None,
+    }
+
+
+def playbook_view(hit: PlaybookHit) -> dict[str, Any]:
+    playbook = hit.playbook
+    return {
+        "id": playbook.id,
+        "version": playbook.version,
+        "title": playbook.title,
+        "similarity": round(hit.score, 3),
+        "conditions_met": hit.conditions_met,
+        "actions": [{"type": a.type.value, "args": a.args} for a in playbook.actions],
+        "talk_track": playbook.talk_track,
+        "guidance": playbook.body,
+    }
+
+
+def data_block(tag: str, payload: object) -> str:
+    """``payload`` as JSON inside ``<tag>`` tags; no text inside can close the tag early."""
+    text = json.dumps(payload, ensure_ascii=False, default=str, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"<{tag}>\n{text}\n</{tag}>"
+
+
+def planner_data(
+    *,
+    profile: PlannerProfile,
+    signals: Signals,
+    events: Sequence[Event],
+    context: RequestContext,
+    hits: Sequence[PlaybookHit],
+) -> str:
+    """The user message: the customer (trusted, ours) and the untrusted data, each delimited."""
+    untrusted = {
+        "interaction": {
+            "channel": context.channel,
+            "direction": context.direction,
+            "journey": context.journey,
+            "stated_reason": mask_text(context.reason) if context.reason else None,
+        },
+        "signals": json.loads(mask_text(signals.model_dump_json())),
+        "recent_events": [event_view(e) for e in events[-30:]],
+        "playbooks": [playbook_view(h) for h in hits],
+    }
+    return "\n\n".join(
+        [
+            "Decide the next best action for this customer.",
+            data_block("customer", profile.model_dump(mode="json")),
+            data_block("untrusted_data", untrusted),
+        ]
+    )

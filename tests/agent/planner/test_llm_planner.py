@@ -1,0 +1,255 @@
+"""The LLM planner through the real graph: proposals, read-only rounds, repair and fallback.
+
+Each test scripts the model's turns over respx (the real openai client code runs) and decides
+for an inline customer, so no test leans on another's decision history.
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import respx
+
+from agent.record import DecisionRecordV1
+from tests.agent.planner.scripted import (
+    Body,
+    LLMDecider,
+    ScriptedModel,
+    action,
+    calls,
+    completion,
+    decide,
+    no_action,
+    raw_calls,
+    refusal,
+    request,
+)
+
+SMS_MARKETING = action(
+    "send_message", {"channel": "sms", "purpose": "marketing", "template_id": "promo"}
+)
+EMAIL_SERVICE = action(
+    "send_message", {"channel": "email", "purpose": "service", "template_id": "status_update"}
+)
+
+
+def chosen_trace_permitted(record: DecisionRecordV1) -> bool:
+    chosen = next(p for p in record.proposals if p.proposal_id == record.chosen.proposal_id)
+    return chosen.evaluation.permitted and chosen.evaluation.call == record.chosen.call
+
+
+def reasons(record: DecisionRecordV1) -> set[str]:
+    return {v.reason_code.value for p in record.proposals for v in p.evaluation.verdicts}
+
+
+async def test_a_plain_tool_call_is_the_decision(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model = ScriptedModel(calls(EMAIL_SERVICE))
+    model_route.side_effect = model
+
+    record = await decide(llm_decider(), request("llm_plain"))
+
+    assert record.mode == "llm"
+    assert record.chosen.call.type == "send_message"
+    assert record.chosen.call.channel == "email"
+    assert record.model == "scripted-1"
+    assert record.prompt_version
+    assert record.prompt_version.startswith("p-")
+    [call] = record.llm_calls
+    assert (call.purpose, call.outcome, call.usage.total_tokens) == ("plan", "ok", 120)
+    assert record.proposals[0].rationale.startswith("LLM: ")
+    assert "llm_input:profile.name" in record.redactions
+    assert list(record.timings_ms)[:3] == ["load_context", "retrieve", "plan"]
+
+
+async def test_several_proposals_are_all_guarded_and_ranked(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    handoff = action("handoff_to_agent", {"queue": "billing", "reason": "disputed charge"})
+    model_route.side_effect = ScriptedModel(calls(EMAIL_SERVICE, handoff, SMS_MARKETING))
+
+    record = await decide(llm_decider(), request("llm_several"))
+
+    assert record.mode == "llm"
+    assert [p.proposal_id for p in record.proposals] == ["p1", "p2", "p3"]
+    assert not record.proposals[2].evaluation.permitted  # no SMS consent: denied, and recorded
+    assert chosen_trace_permitted(record)
+    assert len(record.alternatives) == 1
+
+
+async def test_read_only_round_then_action(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    search = ("search_playbooks", json.dumps({"query": "double charge on invoice"}))
+    events = ("fetch_events", json.dumps({"limit": 5, "type": None}))
+
+    def follow_found_playbook(body: Body) -> httpx.Response:
+        found = [m for m in body["messages"] if m["role"] == "tool"]
+        assert len(found) == 2
+        assert all("<untrusted_data>" in m["content"] for m in found)
+        ids = body["tools"][0]["function"]["parameters"]["properties"]["playbook_id"]
+        playbook_id = ids["anyOf"][0]["enum"][0]
+        return calls(action("no_action", {"reason": "wait for the case"}, playbook_id=playbook_id))
+
+    model = ScriptedModel(raw_calls(search, events), follow_found_playbook)
+    model_route.side_effect = model
+
+    record = await decide(llm_decider(), request("llm_reads"))
+
+    assert record.mode == "llm"
+    assert [c.purpose for c in record.llm_calls] == ["plan", "plan"]
+    assert record.proposals[0].playbook_id is not None
+    assert record.proposals[0].playbook_version is not None
+    assert len(model.requests) == 2
+    assert {"search_playbooks", "fetch_events", "fetch_case"} <= set(model.tools(0))
+
+
+async def test_read_only_rounds_are_bounded(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    search = ("search_playbooks", json.dumps({"query": "anything"}))
+    model = ScriptedModel(raw_calls(search), raw_calls(search), no_action())
+    model_route.side_effect = model
+
+    record = await decide(llm_decider(max_tool_rounds=2), request("llm_bounded"))
+
+    assert len(model.requests) == 3
+    assert "search_playbooks" in model.tools(1)
+    assert "search_playbooks" not in model.tools(2)  # the last round must act
+    assert record.mode == "llm"
+
+
+async def test_hallucinated_tool_is_repaired(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    invented = action("issue_refund", {"amount": 500})
+    model = ScriptedModel(calls(invented), calls(EMAIL_SERVICE))
+    model_route.side_effect = model
+
+    record = await decide(llm_decider(), request("llm_invented"))
+
+    assert record.mode == "llm_repaired"
+    assert "unknown tool 'issue_refund'" in record.mode_reason
+    assert [c.purpose for c in record.llm_calls] == ["plan", "repair"]
+    assert record.llm_calls[0].outcome == "rejected"
+    repair_turn = model.requests[1]["messages"]
+    assert repair_turn[-2] == {
+        "role": "tool",
+        "tool_call_id": "call_1",
+        "content": repair_turn[-2]["content"],
+    }
+    assert "unknown tool" in repair_turn[-2]["content"]
+    assert any(n.action_type == "issue_refund" for n in record.planner_notes)
+
+
+async def test_invalid_arguments_are_repaired(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    bad = action("hold_outreach", {"hours": 0, "reason": "x"})
+    model_route.side_effect = ScriptedModel(calls(bad), calls(EMAIL_SERVICE))
+
+    record = await decide(llm_decider(), request("llm_invalid"))
+
+    assert record.mode == "llm_repaired"
+    assert "invalid arguments" in record.mode_reason
+    assert "hours" in record.mode_reason
+
+
+async def test_malformed_json_arguments_are_repaired(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model_route.side_effect = ScriptedModel(
+        raw_calls(("no_action", '{"playbook_id": null, "rationale": "x", "args": {')),
+        calls(EMAIL_SERVICE),
+    )
+
+    record = await decide(llm_decider(), request("llm_malformed"))
+
+    assert record.mode == "llm_repaired"
+    assert "not valid JSON" in record.mode_reason
+
+
+async def test_denied_then_repaired(llm_decider: LLMDecider, model_route: respx.Route) -> None:
+    model = ScriptedModel(calls(SMS_MARKETING), calls(EMAIL_SERVICE))
+    model_route.side_effect = model
+
+    record = await decide(llm_decider(), request("llm_denied_once"))
+
+    assert record.mode == "llm_repaired"
+    assert "consent_missing" in record.mode_reason
+    first = record.proposals[0]
+    assert not first.evaluation.permitted  # the denial stays in the record
+    assert record.chosen.proposal_id == "p2"
+    shown = model.requests[1]["messages"][-2]["content"]
+    assert shown.startswith("denied by consent (consent_missing)")
+
+
+async def test_denied_twice_falls_back_to_rules(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model_route.side_effect = ScriptedModel(calls(SMS_MARKETING), calls(SMS_MARKETING))
+
+    record = await decide(llm_decider(), request("llm_denied_twice"))
+
+    assert record.mode == "fallback_rules"
+    assert record.mode_reason.startswith("LLM repair failed")
+    assert "consent_missing" in record.mode_reason
+    assert [p.proposal_id for p in record.proposals[:2]] == ["p1", "p2"]
+    assert not record.proposals[0].evaluation.permitted
+    assert not record.proposals[1].evaluation.permitted
+    assert chosen_trace_permitted(record)
+    assert list(record.timings_ms) == [
+        "load_context",
+        "retrieve",
+        "plan",
+        "guard",
+        "repair",
+        "fallback",
+        "arbitrate",
+        "record",
+    ]
+
+
+async def test_refusal_gets_a_repair_round(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model_route.side_effect = ScriptedModel(refusal("I cannot help with that."), no_action())
+
+    record = await decide(llm_decider(), request("llm_refusal"))
+
+    assert record.mode == "llm_repaired"
+    assert "declined" in record.mode_reason
+
+
+async def test_text_instead_of_tools_twice_falls_back(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    text = completion({"role": "assistant", "content": "Send them a coupon."}, finish="stop")
+    model_route.side_effect = ScriptedModel(text, text)
+
+    record = await decide(llm_decider(), request("llm_text"))
+
+    assert record.mode == "fallback_rules"
+    assert "answered in text" in record.mode_reason
+    assert chosen_trace_permitted(record)
+
+
+async def test_briefing_narrative_is_written_by_the_llm(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    def cite_first_fact(body: Body) -> httpx.Response:
+        facts = body["messages"][-1]["content"].split("\n")[1]  # "[f1] <fact text>"
+        fact_id, text = facts[1:].split("] ", 1)
+        message = {"role": "assistant", "content": f"{text.rstrip('.')} [{fact_id}]."}
+        return completion(message, finish="stop")
+
+    model_route.side_effect = ScriptedModel(calls(EMAIL_SERVICE), cite_first_fact)
+    inbound = request("llm_brief", context={"direction": "inbound", "channel": "chat"})
+
+    record = (await llm_decider().brief(inbound)).record
+
+    assert record.briefing is not None
+    assert [c.purpose for c in record.llm_calls] == ["plan", "narrative"]
+    assert record.briefing.narrative_source == "llm", record.mode_reason
