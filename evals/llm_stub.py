@@ -16,10 +16,12 @@ was given::
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -313,3 +315,18 @@ class LLMStub:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+
+def main() -> None:
+    """``python -m evals.llm_stub [--delay S]``: serve until stdin closes; the first line out is
+    the base URL. Benchmarks run the stub in its own process, so its work is not theirs."""
+    parser = argparse.ArgumentParser(description="A local OpenAI-compatible stub server.")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    args = parser.parse_args()
+    with LLMStub(delay_s=args.delay) as stub:
+        print(stub.base_url, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

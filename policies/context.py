@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -34,6 +36,12 @@ class CustomerFacts(_Frozen):
     vulnerability_flags: list[str] = Field(default_factory=list)
     segment: str | None = None
     attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+    @cached_property
+    def as_data(self) -> dict[str, Any]:
+        """The facts as JSON data for declarative rules, made once: the snapshot is frozen, and
+        every probe and proposal of a decision reads it. Read it, never change it."""
+        return self.model_dump(mode="json")
 
 
 class ContactFact(_Frozen):

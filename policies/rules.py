@@ -8,6 +8,8 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import cel
+
 from policies.base import allow, deny, require_approval
 from policies.context import PolicyContext
 from policies.pack import PolicyPack, Rule
@@ -42,13 +44,13 @@ def activation(call: ActionCall, ctx: PolicyContext) -> dict[str, Any]:
             "channel": str(call.channel) if call.channel else "",
             "purpose": str(call.purpose),
         },
-        "customer": _plain(ctx.customer.model_dump(mode="json")),
+        "customer": ctx.customer.as_data,
         "inbound": ctx.inbound,
         "local_hour": ctx.now.astimezone(ZoneInfo(ctx.customer.timezone)).hour,
     }
 
 
-def _check(rule: Rule, data: dict[str, Any]) -> str | None:
+def _check(rule: Rule, data: cel.Context) -> str | None:
     """Why the rule applies (its message, or why it could not be evaluated), or None."""
     try:
         result = rule.program.execute(data)
@@ -66,7 +68,8 @@ def rules(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdict:
     evaluated fails closed: its outcome applies and the message says why."""
     if not pack.rules:
         return allow(POLICY_ID, pack, "no custom rules")
-    data = activation(call, ctx)
+    # one Context for every rule: CEL converts its variables once, not once per rule
+    data = cel.Context(activation(call, ctx))
     applied = [(rule, why) for rule in pack.rules if (why := _check(rule, data)) is not None]
     if not applied:
         return allow(POLICY_ID, pack, f"{len(pack.rules)} rules checked, none matched")

@@ -339,18 +339,39 @@ class LLMClient:
         try:
             # asyncio.timeout bounds the whole exchange; httpx's timeout bounds each read/write.
             async with asyncio.timeout(timeout):
-                return await self._sdk().chat.completions.create(
-                    model=self._config.model,
-                    messages=list(messages),
-                    tools=list(tools) if tools else openai.omit,
-                    tool_choice=tool_choice if tools else openai.omit,
-                    temperature=self._config.temperature,
-                    max_tokens=max_tokens if max_tokens is not None else openai.omit,
-                    timeout=timeout,
+                # The SDK's public post() to the chat-completions path: create() would first
+                # walk the whole request, tool schemas included, through its TypedDict
+                # transformer on the event loop (~3 ms a call) for a body that is plain JSON
+                # already. Auth, errors and the ChatCompletion parsing are the SDK's as ever.
+                return await self._sdk().post(
+                    "/chat/completions",
+                    cast_to=ChatCompletion,
+                    body=self._body(messages, tools, tool_choice, max_tokens),
+                    options={"timeout": timeout},
                 )
         except (openai.OpenAIError, TimeoutError, ValueError) as exc:
             # ``from None``: the SDK's exceptions carry the request, headers and key included.
             raise _as_llm_error(exc, self._config.retry_after_cap_s) from None
+
+    def _body(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        tools: Sequence[ChatCompletionToolParam] | None,
+        tool_choice: ToolChoice,
+        max_tokens: int | None,
+    ) -> dict[str, object]:
+        """The request: the common chat-completions fields only, so every server accepts it."""
+        body: dict[str, object] = {
+            "model": self._config.model,
+            "messages": list(messages),
+            "temperature": self._config.temperature,
+        }
+        if tools:
+            body["tools"] = list(tools)
+            body["tool_choice"] = tool_choice
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
+        return body
 
     async def aclose(self) -> None:
         """Close the HTTP connections this client opened in the running event loop (a pool of

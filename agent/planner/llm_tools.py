@@ -308,7 +308,15 @@ def action_tools(pre: Precheck, playbook_ids: Iterable[str]) -> list[ChatComplet
 
 def read_only_tools() -> list[ChatCompletionToolParam]:
     """search_playbooks, fetch_events, fetch_case: information, never an action."""
-    return [
-        _function(name, (model.__doc__ or name).strip(), strict_schema(model))
-        for name, model in READ_ONLY_TOOLS.items()
-    ]
+    tools: list[ChatCompletionToolParam] = json.loads(_read_only_json())  # a fresh copy
+    return tools
+
+
+@cache
+def _read_only_json() -> str:
+    return json.dumps(
+        [
+            _function(name, (model.__doc__ or name).strip(), strict_schema(model))
+            for name, model in READ_ONLY_TOOLS.items()
+        ]
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import cel
 from pydantic import ValidationError
 
 from agent.context import RequestContext
@@ -34,8 +35,9 @@ def check_conditions(
 ) -> list[PlaybookHit]:
     """Each hit with its playbook's CEL conditions evaluated for this customer and moment."""
     checked = []
+    context = cel.Context(dict(activation))  # converted once for every playbook's conditions
     for hit in hits:
-        met, errors = evaluate_conditions(hit.playbook.conditions, dict(activation))
+        met, errors = evaluate_conditions(hit.playbook.conditions, context)
         checked.append(hit.model_copy(update={"conditions_met": met, "condition_errors": errors}))
     return checked
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -76,9 +76,14 @@ def build_activation(
 
 
 def evaluate_conditions(
-    exprs: Sequence[str], activation: dict[str, object]
+    exprs: Sequence[str], activation: Mapping[str, object] | cel.Context
 ) -> tuple[bool, list[str]]:
-    """(all held, errors). Never raises: an error or a non-bool result is 'not met'."""
+    """(all held, errors). Never raises: an error or a non-bool result is 'not met'.
+
+    Pass a ``cel.Context`` to evaluate many playbooks against one activation: CEL converts a
+    Context's variables once, a plain mapping on every expression."""
+    if not isinstance(activation, cel.Context):
+        activation = cel.Context(dict(activation))
     errors: list[str] = []
     for expr in exprs:
         try:
