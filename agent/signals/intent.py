@@ -60,7 +60,7 @@ class IntentSpec(BaseModel):
     name: Slug
     journey: JourneySlug
     description: str = Field(min_length=1, max_length=300)
-    examples: tuple[Example, ...] = Field(min_length=4, max_length=8)
+    examples: tuple[Example, ...] = Field(min_length=4, max_length=16)
 
 
 class IntentCatalogue(BaseModel):

@@ -122,6 +122,34 @@ def test_match_names_the_intent_and_journey(
 
 
 @pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        pytest.param("Ich habe mein Passwort vergessen", "password_reset", id="de-password"),
+        pytest.param("Mein Internet fällt ständig aus", "connectivity_issue", id="de-internet"),
+        pytest.param("No puedo entrar en mi cuenta", "locked_out", id="es-locked-out"),
+        pytest.param("Quiero cambiar la fecha de mi vuelo", "booking_change", id="es-flight-date"),
+        pytest.param(
+            "Je ne reçois plus le code de vérification depuis que j'ai changé de téléphone",
+            "two_factor_issue",
+            id="fr-2fa",
+        ),
+        pytest.param("アカウントにログインできません", "locked_out", id="ja-locked-out"),
+        pytest.param("मुझे रिफंड चाहिए", "refund_request", id="hi-refund"),
+        pytest.param("mera account lock ho gaya hai", "locked_out", id="hi-latn-locked-out"),
+    ],
+)
+def test_non_english_phrasings_match_through_their_own_examples(
+    matcher: IntentMatcher, text: str, intent: str
+) -> None:
+    # Held out: none of these is an example. MiniLM is English-centred, so the catalogue carries
+    # phrasings per language; a language without examples is not recognised.
+    signal = matcher.match([reason(text)])
+
+    assert signal.name == intent
+    assert signal.score >= matcher.threshold
+
+
+@pytest.mark.parametrize(
     "text",
     [
         pytest.param("", id="empty"),
@@ -188,7 +216,7 @@ def test_packaged_catalogue_covers_every_journey(matcher: IntentMatcher) -> None
 
     assert set(per_journey) == set(JOURNEYS)
     assert all(2 <= n <= 4 for n in per_journey.values()), per_journey
-    assert all(4 <= len(i.examples) <= 8 for i in catalogue.intents)
+    assert all(4 <= len(i.examples) <= 16 for i in catalogue.intents)
 
 
 def _write(tmp_path: Path, data: object) -> Path:
