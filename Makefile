@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test lint check clean
+.PHONY: install run demo test eval lint check clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nextbest needs Python >= 3.11")'
@@ -23,6 +23,11 @@ demo: $(STAMP) ## print the demo decisions and briefings
 
 test: $(STAMP) ## the whole test suite
 	$(BIN)/pytest
+
+eval: $(STAMP) ## the rules-mode scenario suite, gated against the stored baseline (as CI runs it)
+	$(BIN)/nextbest eval run --suite default --mode rules \
+		--baseline evals/baselines/default-rules.json \
+		--json build/eval/default-rules.json --report build/eval/default-rules.html
 
 lint: $(STAMP) ## ruff and mypy, as CI runs them
 	$(BIN)/ruff check .

@@ -24,6 +24,7 @@ from agent.playbooks.parse import PlaybookError
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
 from api.settings import Settings
+from evals.cli import eval_app
 from policies import Outcome
 from tools import Channel
 
@@ -32,6 +33,7 @@ __all__ = ["app", "main"]
 app = typer.Typer(help="nextbest: a governed next-best-action agent.", no_args_is_help=True)
 playbooks_app = typer.Typer(help="Validate, ingest and list playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
+app.add_typer(eval_app, name="eval")
 
 
 def _settings(**overrides: Any) -> Settings:

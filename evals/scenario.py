@@ -110,7 +110,10 @@ class Scenario(_Strict):
     kind: Literal["decision", "briefing"] = "decision"
     now: AwareDatetime = Field(description="The pinned clock of the decision.")
     customer_id: CustomerId | None = Field(
-        default=None, description="A demo customer (data/demo/customers), loaded as the profile."
+        default=None,
+        description="A demo customer (data/demo/customers): its profile and its event history "
+        "(anchored at now) are stored; `events` are sent with the request; `context`, when "
+        "left out, is the fixture's.",
     )
     profile: Profile | None = None
     events: list[Event] = Field(default_factory=list)
@@ -128,4 +131,7 @@ class Scenario(_Strict):
         late = [e.id for e in self.events if e.ts > self.now]
         if late:
             raise ValueError(f"events after now: {', '.join(late)}")
+        future = [str(i) for i, p in enumerate(self.prior_actions) if p.ts > self.now]
+        if future:
+            raise ValueError(f"prior_actions after now: {', '.join(future)}")
         return self

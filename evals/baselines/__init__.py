@@ -1,0 +1,1 @@
+"""Stored eval results that the regression gate compares against."""

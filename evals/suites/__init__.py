@@ -1,0 +1,1 @@
+"""Scenario suites: one folder per suite, one or more scenarios per YAML file."""

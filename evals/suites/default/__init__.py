@@ -1,0 +1,1 @@
+"""The default suite (a package only so that its YAML ships as package data)."""

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import pytest
+
+from evals.gate import check
+from evals.result import ScenarioResult
+from tests.evals.builders import result, scenario
+
+
+def _run(failing: int, total: int = 50, journey: str = "renewal") -> list[ScenarioResult]:
+    return [scenario(f"s{i:02d}", journey=journey, accepted=i >= failing) for i in range(total)]
+
+
+BASE = result(*_run(failing=1))  # 98% accurate
+
+
+@pytest.mark.parametrize(
+    ("failing", "tolerance", "passed"),
+    [
+        pytest.param(1, 0.02, True, id="unchanged"),
+        pytest.param(2, 0.02, True, id="drop-2pt-equals-tolerance"),
+        pytest.param(3, 0.02, False, id="drop-4pt-beyond-tolerance"),
+        pytest.param(3, 0.05, True, id="drop-4pt-within-a-wider-tolerance"),
+        pytest.param(0, 0.02, True, id="improved"),
+    ],
+)
+def test_overall_accuracy_drop_beyond_tolerance_fails(
+    failing: int, tolerance: float, passed: bool
+) -> None:
+    gate = check(result(*_run(failing)), BASE, tolerance=tolerance, journey_tolerance=1.0)
+    assert gate.passed is passed
+    if not passed:
+        assert "overall action accuracy dropped 98.00% -> 94.00%" in gate.reasons[0]
+
+
+def test_flipped_and_fixed_scenarios_are_listed() -> None:
+    now = [*_run(failing=3), scenario("new-one")]
+    now[0] = scenario("s00")  # failed in the baseline, passes now
+    gate = check(result(*now), BASE)
+    assert gate.flipped == ["s01", "s02"]
+    assert gate.fixed == ["s00"]
+    assert gate.new == ["new-one"]
+
+
+def test_any_violation_fails_even_without_a_baseline() -> None:
+    gate = check(result(scenario("a"), scenario("b", violation=True)))
+    assert not gate.passed
+    assert gate.violations == ["b"]
+    assert gate.reasons == ["policy violation in 1 scenario(s): b"]
+
+
+def test_a_violation_fails_even_when_accuracy_is_unchanged() -> None:
+    now = _run(failing=1)
+    now[10] = scenario("s10", violation=True, accepted=True)
+    assert not check(result(*now), BASE).passed
+
+
+def test_a_journey_drop_beyond_its_tolerance_fails() -> None:
+    base = result(*_run(0, 40, "renewal"), *_run(0, 10, "cart_recovery"))
+    now = result(*_run(0, 40, "renewal"), *_run(2, 10, "cart_recovery"))  # overall -4pt, cart -20pt
+    gate = check(now, base, tolerance=0.05, journey_tolerance=0.10)
+    assert not gate.passed
+    assert gate.reasons == [
+        "journey cart_recovery: action accuracy dropped 100.00% -> 80.00% (more than 10.00%)"
+    ]
+
+
+def test_missing_scenarios_and_crashes_fail() -> None:
+    now = _run(failing=1)[:-1]
+    now[5] = scenario("s05", error="RuntimeError: boom")
+    gate = check(result(*now), BASE, tolerance=1.0, journey_tolerance=1.0)
+    assert not gate.passed
+    assert gate.missing == ["s49"]
+    assert any("raised: s05" in r for r in gate.reasons)
+
+
+def test_a_clean_run_without_a_baseline_passes() -> None:
+    gate = check(result(scenario("a"), scenario("b", accepted=False)))
+    assert gate.passed
+    assert gate.baseline_accuracy is None
