@@ -10,11 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 
 from agent.briefing.compose import describe_call
 from agent.context import RequestContext
@@ -23,6 +22,7 @@ from agent.errors import NextbestError
 from agent.playbooks.parse import PlaybookError
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
+from api.cli_settings import settings_or_exit
 from api.settings import Settings
 from evals.cli import eval_app
 from policies import Outcome
@@ -34,19 +34,6 @@ app = typer.Typer(help="nextbest: a governed next-best-action agent.", no_args_i
 playbooks_app = typer.Typer(help="Validate, ingest and list playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(eval_app, name="eval")
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "settings"
-            typer.echo(f"invalid settings: {where}: {error['msg']}", err=True)
-        raise typer.Exit(2) from None
-    except SettingsError as exc:  # an env value that is not even parseable
-        typer.echo(f"invalid settings: {exc}", err=True)
-        raise typer.Exit(2) from None
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -66,7 +53,7 @@ def serve(
 
     from api.app import create_app
 
-    settings = _settings(host=host, port=port)
+    settings = settings_or_exit(host=host, port=port)
     if demo:
         decider = _decider(settings)
         report = asyncio.run(seed(decider, datetime.now(UTC)))
@@ -138,7 +125,7 @@ def demo(
     ] = True,
 ) -> None:
     """Load the demo data and print, per customer, the governed decision and a short briefing."""
-    settings = _settings()
+    settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="nextbest-demo-") as tmp:
         if fresh:
             settings = settings.model_copy(update={"data_dir": Path(tmp)})
@@ -198,7 +185,7 @@ def decide(
     except (ValidationError, OSError) as exc:
         typer.echo(f"invalid request: {exc}", err=True)
         raise typer.Exit(2) from None
-    decider = _decider(_settings())
+    decider = _decider(settings_or_exit())
     try:
         record = asyncio.run(decider.decide(body)).record
     except NextbestError as exc:
@@ -218,7 +205,7 @@ def playbooks_ingest(
     path: Annotated[Path, typer.Argument(help="A playbook file or a folder of them.")],
 ) -> None:
     """Validate playbooks and upsert new versions into the store (unchanged ones are skipped)."""
-    decider = _decider(_settings())
+    decider = _decider(settings_or_exit())
     try:
         report = decider.ingest_playbooks(path)
     except (PlaybookError, OSError) as exc:
@@ -237,7 +224,7 @@ def playbooks_ingest(
 @playbooks_app.command("list")
 def playbooks_list() -> None:
     """List the active playbooks."""
-    decider = _decider(_settings())
+    decider = _decider(settings_or_exit())
     try:
         for playbook in asyncio.run(decider.list_playbooks()):
             typer.echo(f"{playbook.key:<48} {playbook.journey:<18} {playbook.title}")

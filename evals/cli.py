@@ -12,18 +12,17 @@ import tempfile
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agent.config import AgentConfig
 from agent.demo import DEMO_DIR
 from agent.playbooks.parse import PlaybookError
-from api.settings import Settings
+from api.cli_settings import settings_or_exit
 from evals.gate import DEFAULT_JOURNEY_TOLERANCE, DEFAULT_TOLERANCE, GateReport, check
 from evals.html import write_html
 from evals.replay import print_replay, replay
@@ -47,26 +46,13 @@ eval_app = typer.Typer(
 )
 
 
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "settings"
-            typer.echo(f"invalid settings: {where}: {error['msg']}", err=True)
-        raise typer.Exit(2) from None
-    except SettingsError as exc:
-        typer.echo(f"invalid settings: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _console() -> Console:
     """The terminal's width, or 140 columns in logs (CI), so tables stay readable."""
     return Console() if sys.stdout.isatty() else Console(width=140)
 
 
 def _config(mode: Mode, policy_pack: Path | None) -> AgentConfig:
-    config = _settings(policy_pack=policy_pack).to_agent_config()
+    config = settings_or_exit(policy_pack=policy_pack).to_agent_config()
     if mode == "llm" and config.llm is None:
         typer.echo(
             "--mode llm needs an LLM: set NEXTBEST_LLM_BASE_URL and NEXTBEST_LLM_MODEL "
@@ -208,7 +194,7 @@ def replay_command(
     if end is not None and end < start:
         typer.echo("--until must not be before --since", err=True)
         raise typer.Exit(2)
-    config = _settings().to_agent_config()
+    config = settings_or_exit().to_agent_config()
     console = _console()
     with tempfile.TemporaryDirectory(prefix="nextbest-replay-") as tmp:
         result = replay(config, since=start, until=end, limit=limit, workdir=Path(tmp))

@@ -60,7 +60,10 @@ class History:
 def policy_snapshot(
     profile: Profile, context: RequestContext, now: datetime, history: History
 ) -> PolicyContext:
-    """A PolicyContext built by the eval itself, from the same inputs the decision saw."""
+    """A PolicyContext built by the eval itself, from the same inputs the decision saw.
+
+    Deliberately not ``agent``'s own loader: this is the independent check, so a fact the
+    loader dropped or got wrong (a consent, an open case) cannot hide a violation."""
     customer = CustomerFacts(
         customer_id=profile.customer_id,
         tier=profile.tier.value,
