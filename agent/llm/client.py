@@ -268,9 +268,8 @@ class LLMClient:
         started = self._clock()
         attempts = 0
         try:
-            completion, attempts = await self._create_with_retries(
-                messages, tools, tool_choice, max_tokens, deadline
-            )
+            body = self._body(messages, tools, tool_choice, max_tokens)
+            completion, attempts = await self._create_with_retries(body, deadline)
             result = _to_result(
                 completion,
                 fallback_model=self._config.model,
@@ -289,12 +288,7 @@ class LLMClient:
         return result
 
     async def _create_with_retries(
-        self,
-        messages: Sequence[ChatCompletionMessageParam],
-        tools: Sequence[ChatCompletionToolParam] | None,
-        tool_choice: ToolChoice,
-        max_tokens: int | None,
-        deadline: float,
+        self, body: dict[str, object], deadline: float
     ) -> tuple[object, int]:
         deadline_stop = _StopAtDeadline(self._clock, deadline)
         retrying = AsyncRetrying(
@@ -309,7 +303,7 @@ class LLMClient:
         async def attempt() -> object:
             nonlocal attempts
             attempts += 1
-            return await self._create_once(messages, tools, tool_choice, max_tokens, deadline)
+            return await self._create_once(body, deadline)
 
         try:
             completion: object = await retrying(attempt)
@@ -324,14 +318,7 @@ class LLMClient:
             raise exc from None
         return completion, attempts
 
-    async def _create_once(
-        self,
-        messages: Sequence[ChatCompletionMessageParam],
-        tools: Sequence[ChatCompletionToolParam] | None,
-        tool_choice: ToolChoice,
-        max_tokens: int | None,
-        deadline: float,
-    ) -> object:
+    async def _create_once(self, body: dict[str, object], deadline: float) -> object:
         left = deadline - self._clock()
         if left <= 0:
             raise LLMError(LLMErrorCode.DEADLINE, "no time left for another attempt")
@@ -346,7 +333,7 @@ class LLMClient:
                 return await self._sdk().post(
                     "/chat/completions",
                     cast_to=ChatCompletion,
-                    body=self._body(messages, tools, tool_choice, max_tokens),
+                    body=body,
                     options={"timeout": timeout},
                 )
         except (openai.OpenAIError, TimeoutError, ValueError) as exc:
