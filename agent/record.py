@@ -116,6 +116,10 @@ class DecisionRecordV1(BaseModel):
     llm_calls: list[LLMCallTrace] = Field(
         default_factory=list, description="Each LLM call: purpose, model, tokens, latency."
     )
+    fetched_events: list[Event] = Field(
+        default_factory=list,
+        description="Events the LLM fetched beyond `events` (inputs as seen, kept for replay).",
+    )
     model: str | None = Field(default=None, description="The LLM that answered, if one did.")
     prompt_version: str | None = Field(
         default=None, description="Hash of the prompt templates and base tool schemas used."

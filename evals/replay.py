@@ -145,7 +145,7 @@ async def _replay_one(base: Deps, record: DecisionRecordV1, folder: Path) -> Dec
         # the profile and events as seen are stored, and the request names the customer the way
         # the original did, so the loader takes the same path (and no request size limit bites)
         deps.customers.put_profile(record.profile)
-        deps.customers.append_events(record.customer_id, record.events)
+        deps.customers.append_events(record.customer_id, [*record.events, *record.fetched_events])
         request = (
             DecideRequest(customer_id=record.customer_id, context=record.context)
             if record.profile_source == "store"

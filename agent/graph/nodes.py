@@ -217,6 +217,7 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
         mode=state["mode"],
         mode_reason=state["mode_reason"],
         llm_calls=calls,
+        fetched_events=state.get("fetched_events", []),
         model=calls[-1].model if calls else None,
         prompt_version=PROMPT_VERSION if calls else None,
         redactions=[f"llm_input:{path}" for path in state.get("redactions", [])],

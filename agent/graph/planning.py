@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -41,6 +41,8 @@ class _StateLookup:
 
     deps: Deps
     state: DecisionState
+    fetched: dict[str, Event] = field(default_factory=dict)
+    """Events fetched beyond those the decision loaded: recorded, so a replay sees them too."""
 
     async def search_playbooks(self, query: str) -> list[PlaybookHit]:
         hits = await asyncio.to_thread(
@@ -62,7 +64,10 @@ class _StateLookup:
             )
             events.update({e.id: e for e in stored if e.id not in events})
         newest = sorted(events.values(), key=lambda e: (e.ts, e.id), reverse=True)
-        return [e for e in newest if event_type in (None, e.type)][:limit]
+        found = [e for e in newest if event_type in (None, e.type)][:limit]
+        loaded = {e.id for e in self.state["events"]}
+        self.fetched.update({e.id: e for e in found if e.id not in loaded})
+        return found
 
     def fetch_case(self, case_id: str) -> Case | None:
         return next((c for c in self.state["profile"].open_cases if c.id == case_id), None)
@@ -136,14 +141,19 @@ async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any
         precheck=precheck(state["policy_context"], deps.pack),
         now=state["now"],
     )
+    lookup = _StateLookup(deps, state)
     result = await plan_llm(
         deps.llm,
         plan_input,
-        _StateLookup(deps, state),
+        lookup,
         max_rounds=deps.config.llm.max_tool_rounds,
         deadline=state["deadline"],
     )
-    update = {**_llm_update(state, result), "redactions": result.redactions}
+    update = {
+        **_llm_update(state, result),
+        "redactions": result.redactions,
+        "fetched_events": sorted(lookup.fetched.values(), key=lambda e: (e.ts, e.id)),
+    }
     if result.error is not None:
         reason = f"LLM unavailable ({result.error.value}): the rules planner decided"
         return {**update, **_rules(state, "fallback_rules", reason, update)}

@@ -58,6 +58,7 @@ class DecisionState(TypedDict, total=False):
     llm_session: LLMSession | None
     llm_calls: Annotated[list[LLMCallTrace], operator.add]
     redactions: list[str]
+    fetched_events: list[Event]
     # arbitrate
     ranked: list[RankedAction]
     chosen: RankedAction

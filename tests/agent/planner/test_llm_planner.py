@@ -7,11 +7,13 @@ for an inline customer, so no test leans on another's decision history.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import httpx
 import respx
 
-from agent.record import DecisionRecordV1
+from agent.events import Event
+from agent.record import DecideRequest, DecisionRecordV1
 from tests.agent.planner.scripted import (
     Body,
     LLMDecider,
@@ -25,6 +27,7 @@ from tests.agent.planner.scripted import (
     refusal,
     request,
 )
+from tests.factories import NOW
 
 SMS_MARKETING = action(
     "send_message", {"channel": "sms", "purpose": "marketing", "template_id": "promo"}
@@ -253,3 +256,22 @@ async def test_briefing_narrative_is_written_by_the_llm(
     assert record.briefing is not None
     assert [c.purpose for c in record.llm_calls] == ["plan", "narrative"]
     assert record.briefing.narrative_source == "llm", record.mode_reason
+
+
+async def test_events_the_model_fetched_are_recorded_for_replay(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    decider = llm_decider()
+    customer = request("llm_fetches").profile
+    assert customer is not None
+    old = Event(id="evt-old-claim", ts=NOW - timedelta(days=60), channel="phone", type="contact")
+    recent = Event(id="evt-recent", ts=NOW - timedelta(days=1), channel="web", type="page_view")
+    await decider.put_customer(customer)
+    await decider.add_events(customer.customer_id, [old, recent])
+    fetch = ("fetch_events", json.dumps({"limit": 10, "type": None}))
+    model_route.side_effect = ScriptedModel(raw_calls(fetch), no_action())
+
+    record = await decide(decider, DecideRequest(customer_id=customer.customer_id))
+
+    assert [e.id for e in record.events] == ["evt-recent"]  # loaded: the last 30 days
+    assert [e.id for e in record.fetched_events] == ["evt-old-claim"]  # what the model saw too
