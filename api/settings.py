@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     llm_max_attempts: int = Field(default=3, ge=1, le=10)
     llm_breaker_failures: int = Field(default=5, ge=1, le=100)
     llm_breaker_cooldown_s: float = Field(default=30.0, gt=0, le=3600)
+    llm_retry_after_cap_s: float = Field(default=5.0, ge=0, le=60)
+    llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_narrative: bool = True
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
@@ -122,5 +125,8 @@ class Settings(BaseSettings):
             max_attempts=self.llm_max_attempts,
             breaker_failures=self.llm_breaker_failures,
             breaker_cooldown_s=self.llm_breaker_cooldown_s,
+            retry_after_cap_s=self.llm_retry_after_cap_s,
+            max_tool_rounds=self.llm_max_tool_rounds,
+            temperature=self.llm_temperature,
             narrative=self.llm_narrative,
         )

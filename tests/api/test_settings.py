@@ -22,6 +22,10 @@ GOOD_KEY = "k3y-0123456789abcdef"
         pytest.param({"policy_pack": "/no/such/pack.yaml"}, "is not a file", id="missing-pack"),
         pytest.param({"port": 0}, "port", id="port-out-of-range"),
         pytest.param({"chroma_mode": "cloud"}, "chroma_mode", id="unknown-chroma-mode"),
+        pytest.param({"llm_model": "gpt-x"}, "both", id="llm-model-without-url"),
+        pytest.param({"llm_base_url": "http://llm/v1"}, "both", id="llm-url-without-model"),
+        pytest.param({"llm_deadline_s": 0}, "llm_deadline_s", id="llm-deadline-zero"),
+        pytest.param({"llm_max_tool_rounds": 4}, "llm_max_tool_rounds", id="llm-too-many-rounds"),
     ],
 )
 def test_settings_refuse_unsafe_values(
@@ -81,3 +85,44 @@ def test_default_data_dir_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert default_data_dir() == tmp_path / "nextbest"
     monkeypatch.delenv("XDG_DATA_HOME")
     assert default_data_dir() == Path.home() / ".local" / "share" / "nextbest"
+
+
+def test_no_llm_configured_means_rules_mode(tmp_path: Path) -> None:
+    assert Settings(data_dir=tmp_path).to_agent_config().llm is None
+
+
+def test_llm_settings_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        "NEXTBEST_LLM_BASE_URL": "http://localhost:11434/v1",
+        "NEXTBEST_LLM_MODEL": "qwen2.5:7b",
+        "NEXTBEST_LLM_DEADLINE_S": "4.5",
+        "NEXTBEST_LLM_MAX_ATTEMPTS": "2",
+        "NEXTBEST_LLM_BREAKER_FAILURES": "3",
+        "NEXTBEST_LLM_BREAKER_COOLDOWN_S": "12",
+        "NEXTBEST_LLM_RETRY_AFTER_CAP_S": "1.5",
+        "NEXTBEST_LLM_MAX_TOOL_ROUNDS": "1",
+        "NEXTBEST_LLM_TEMPERATURE": "0.2",
+        "NEXTBEST_LLM_NARRATIVE": "false",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    llm = Settings(data_dir=tmp_path).to_agent_config().llm
+    assert llm is not None
+    assert (llm.base_url, llm.model) == ("http://localhost:11434/v1", "qwen2.5:7b")
+    assert llm.api_key.get_secret_value() == "unused"  # Ollama needs none; the client needs one
+    assert (llm.deadline_s, llm.max_attempts, llm.retry_after_cap_s) == (4.5, 2, 1.5)
+    assert (llm.breaker_failures, llm.breaker_cooldown_s) == (3, 12.0)
+    assert (llm.max_tool_rounds, llm.temperature, llm.narrative) == (1, 0.2, False)
+
+
+def test_the_llm_api_key_is_kept_secret(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path, llm_base_url="https://api.example/v1", llm_model="m", llm_api_key="sk-1"
+    )
+    llm = settings.to_agent_config().llm
+    assert llm is not None
+    assert llm.api_key.get_secret_value() == "sk-1"
+    assert "sk-1" not in repr(settings)
+    assert "sk-1" not in repr(llm)
