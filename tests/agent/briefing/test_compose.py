@@ -194,7 +194,6 @@ def test_markdown_has_sections_talk_track_and_facts() -> None:
 
 def _compose_with(signals_update: dict[str, object]):  # type: ignore[no-untyped-def]
     """The standard briefing, with some signals replaced."""
-    briefing = _compose()
     base = signals(
         intent="unexpected_charge", journey="billing_dispute", sentiment="negative", effort="high"
     )
@@ -213,32 +212,29 @@ def _compose_with(signals_update: dict[str, object]):  # type: ignore[no-untyped
             score=0.5,
             probability=1.0,
             outcome=Outcome.ALLOW,
-            playbook_id=briefing.recommended_action and PLAYBOOK.id,
+            playbook_id=PLAYBOOK.id,
         ),
     )
 
 
+INTENT_FROM_EVT2 = IntentSignal(
+    name="unexpected_charge",
+    journey="billing_dispute",
+    score=0.7,
+    evidence=[Evidence(source="event", ref="evt-2", detail="closest to 'charged again': 0.61")],
+)
+"""An intent that evt-2 ("You charged me twice!") showed."""
+
+
 def test_an_event_that_shows_intent_is_cited_by_its_own_content() -> None:
-    intent = IntentSignal(
-        name="unexpected_charge",
-        journey="billing_dispute",
-        score=0.7,
-        evidence=[Evidence(source="event", ref="evt-2", detail="closest to 'charged again': 0.61")],
-    )
-    briefing = _compose_with({"intent": intent})
+    briefing = _compose_with({"intent": INTENT_FROM_EVT2})
     facts = {(f.source, f.ref): f.text for f in briefing.facts}
     assert "You charged me twice!" in facts[("event", "evt-2")]
     assert "0.61" in facts[("signal", "signals.intent.evidence[evt-2]")]
 
 
 def test_every_number_an_item_states_is_in_a_fact_it_cites() -> None:
-    intent = IntentSignal(
-        name="unexpected_charge",
-        journey="billing_dispute",
-        score=0.7,
-        evidence=[Evidence(source="event", ref="evt-2", detail="closest to 'x': 0.61")],
-    )
-    briefing = _compose_with({"intent": intent})
+    briefing = _compose_with({"intent": INTENT_FROM_EVT2})
     texts = {f.id: f.text for f in briefing.facts}
     sections = [
         briefing.customer_summary,
