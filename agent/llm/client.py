@@ -35,18 +35,9 @@ from tenacity.stop import stop_base
 from agent.config import LLMConfig
 from agent.llm.breaker import CircuitBreaker
 from agent.llm.errors import LLMError, LLMErrorCode
-from agent.llm.models import ChatResult, LLMCallTrace, LLMUsage, ToolCallOut, prompt_version
+from agent.llm.models import ChatResult, LLMUsage, ToolCallOut
 
-__all__ = [
-    "ChatResult",
-    "LLMCallTrace",
-    "LLMClient",
-    "LLMError",
-    "LLMErrorCode",
-    "LLMUsage",
-    "ToolCallOut",
-    "prompt_version",
-]
+__all__ = ["LLMClient"]
 
 ToolChoice = Literal["auto", "required", "none"]
 
