@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from agent.config import AgentConfig
 from agent.deps import Deps, build_deps
@@ -112,6 +112,19 @@ class Execution:
     latency_ms: float
 
 
+def _described(scenario: Scenario) -> dict[str, Any]:
+    """What every result says of its scenario, judged or crashed."""
+    return {
+        "id": scenario.id,
+        "title": scenario.title,
+        "journey": scenario.journey,
+        "tags": list(scenario.tags),
+        "kind": scenario.kind,
+        "notes": scenario.notes,
+        "expected": expected_lines(scenario),
+    }
+
+
 def judge(
     scenario: Scenario, execution: Execution, evaluators: tuple[Evaluator, ...]
 ) -> ScenarioResult:
@@ -120,15 +133,9 @@ def judge(
     case = Case(scenario=scenario, record=record, snapshot=execution.prepared.snapshot)
     results = [r for evaluator in evaluators if (r := evaluator(case)) is not None]
     return ScenarioResult(
-        id=scenario.id,
-        title=scenario.title,
-        journey=scenario.journey,
-        tags=list(scenario.tags),
-        kind=scenario.kind,
+        **_described(scenario),
         passed=all(r.passed for r in results),
         violation=any(r.dangerous for r in results),
-        notes=scenario.notes,
-        expected=expected_lines(scenario),
         got=got_action(record),
         evaluators=results,
         latency_ms=execution.latency_ms,
@@ -154,15 +161,9 @@ async def execute(env: Environment, scenario: Scenario, index: int = 0) -> Execu
 
 def _crashed(scenario: Scenario, exc: Exception, latency_ms: float) -> ScenarioResult:
     return ScenarioResult(
-        id=scenario.id,
-        title=scenario.title,
-        journey=scenario.journey,
-        tags=list(scenario.tags),
-        kind=scenario.kind,
+        **_described(scenario),
         passed=False,
         violation=False,
-        notes=scenario.notes,
-        expected=expected_lines(scenario),
         latency_ms=latency_ms,
         error=f"{type(exc).__name__}: {exc}",
     )
