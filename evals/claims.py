@@ -69,16 +69,7 @@ def unsupported_numbers(briefing: Briefing, also_supported: Iterable[str] = ()) 
 
 def briefing_texts(briefing: Briefing) -> list[str]:
     """The narrative and every item's text: what the support agent reads."""
-    sections = (
-        briefing.customer_summary,
-        briefing.trying_to_do,
-        briefing.what_went_wrong,
-        briefing.sentiment_and_effort,
-        briefing.open_cases,
-        briefing.recommended_action,
-        briefing.do_not,
-    )
-    return [briefing.narrative, *(item.text for section in sections for item in section)]
+    return [briefing.narrative, *(item.text for section in briefing.sections for item in section)]
 
 
 def forbidden_claims(briefing: Briefing, not_claims: Iterable[str]) -> list[str]:

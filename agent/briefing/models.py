@@ -46,3 +46,16 @@ class Briefing(_Frozen):
     facts: list[Fact]
     narrative: str
     narrative_source: Literal["template", "llm"] = "template"
+
+    @property
+    def sections(self) -> tuple[list[BriefingItem], ...]:
+        """The item sections, in the order an agent reads them."""
+        return (
+            self.customer_summary,
+            self.trying_to_do,
+            self.what_went_wrong,
+            self.sentiment_and_effort,
+            self.open_cases,
+            self.recommended_action,
+            self.do_not,
+        )
