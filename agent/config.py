@@ -7,7 +7,51 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-__all__ = ["AgentConfig", "LLMConfig"]
+from tools import ActionType
+
+__all__ = ["DEFAULT_RESPONSE_WINDOWS_DAYS", "AgentConfig", "LLMConfig", "OutcomeConfig"]
+
+DEFAULT_RESPONSE_WINDOWS_DAYS: dict[ActionType, int] = {
+    ActionType.SEND_MESSAGE: 7,
+    ActionType.OFFER_INCENTIVE: 14,
+    ActionType.SCHEDULE_CALLBACK: 2,
+    ActionType.HANDOFF_TO_AGENT: 1,
+    ActionType.RECOMMEND_ARTICLE: 3,
+    ActionType.OPEN_CASE: 30,
+    ActionType.APPLY_GOODWILL_CREDIT: 30,
+}
+"""Days after an executed action takes effect within which a response is expected; an action
+type left out (hold_outreach, no_action) expects none."""
+
+
+class OutcomeConfig(BaseModel):
+    """How a decision's life after the response is accounted for and measured."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reservation_ttl_s: int = Field(
+        default=900,
+        ge=0,
+        le=7 * 86400,
+        description="How long an unreported recommendation holds its contact or spend.",
+    )
+    repeat_contact_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="A contact on the same topic within this many days is a repeat contact.",
+    )
+    transfer_window_minutes: int = Field(
+        default=120,
+        ge=1,
+        le=7 * 24 * 60,
+        description="A transfer event this soon after an inbound decision belongs to it.",
+    )
+    response_windows_days: dict[ActionType, int] = Field(
+        default_factory=lambda: dict(DEFAULT_RESPONSE_WINDOWS_DAYS),
+        description="Per action type: days until an executed action with no response counts "
+        "as no_response.",
+    )
 
 
 class LLMConfig(BaseModel):
@@ -59,6 +103,7 @@ class AgentConfig(BaseModel):
     llm: LLMConfig | None = Field(
         default=None, description="None: the rules planner decides (the embedded default)."
     )
+    outcomes: OutcomeConfig = Field(default_factory=OutcomeConfig)
 
     @property
     def database_path(self) -> Path:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools import Channel
+from tools import Channel, Identifier
 
 __all__ = ["Direction", "RequestContext"]
 
@@ -26,5 +26,16 @@ class RequestContext(BaseModel):
     reason: str | None = Field(
         default=None, max_length=1000, description="Stated reason for contact."
     )
-    journey: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]{0,63}$")
-    agent_id: str | None = Field(default=None, max_length=64)
+    journey: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]{0,63}$",
+        description="The journey this interaction belongs to, when the caller knows it.",
+    )
+    agent_id: str | None = Field(
+        default=None, max_length=64, description="The human agent handling it, if any."
+    )
+    interaction_id: Identifier | None = Field(
+        default=None,
+        description="The caller's id of this conversation (call, chat session). Decisions that "
+        "share it count as one contact in the repeat-contact and first-contact-resolution KPIs.",
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from agent.config import AgentConfig
 from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
 from agent.llm import LLMClient
+from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.playbooks.store import PlaybookStore
 from agent.signals.derive import SignalDeriver
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
@@ -27,6 +28,7 @@ class Deps:
     embedder: Embedder
     customers: CustomerStore
     decisions: DecisionLog
+    outcomes: OutcomeStore
     playbooks: PlaybookStore
     deriver: SignalDeriver
     pack: PolicyPack
@@ -34,6 +36,24 @@ class Deps:
     """Set when an LLM is configured: the LLM planner plans, the rules planner falls back."""
     monotonic: Callable[[], float] = time.monotonic
     """Seconds for per-decision deadlines (the LLM client uses the same clock)."""
+
+    def with_stores_in(self, config: AgentConfig, clock: Callable[[], datetime]) -> Deps:
+        """The same deps on fresh SQLite stores in ``config.data_dir`` and this clock (evals
+        and replays: throwaway state, the shared model, playbooks and LLM client). Close them
+        with ``close_stores``."""
+        return replace(
+            self,
+            config=config,
+            clock=clock,
+            customers=SqliteCustomerStore(config.database_path, clock=clock),
+            decisions=SqliteDecisionLog(config.database_path),
+            outcomes=SqliteOutcomeStore(config.database_path),
+        )
+
+    def close_stores(self) -> None:
+        self.customers.close()
+        self.decisions.close()
+        self.outcomes.close()
 
     def close(self) -> None:
         """Close the stores, and the LLM client's connections when no event loop is running
@@ -43,15 +63,13 @@ class Deps:
                 asyncio.get_running_loop()
             except RuntimeError:
                 asyncio.run(self.llm.aclose())
-        self.customers.close()
-        self.decisions.close()
+        self.close_stores()
 
     async def aclose(self) -> None:
         """Close the LLM client's connections, then the stores."""
         if self.llm is not None:
             await self.llm.aclose()
-        await asyncio.to_thread(self.customers.close)
-        await asyncio.to_thread(self.decisions.close)
+        await asyncio.to_thread(self.close_stores)
 
     def check(self) -> dict[str, str]:
         """Touch each backing component; 'ok' or the error, for /readyz."""
@@ -102,6 +120,7 @@ def build_deps(
         embedder=embedder,
         customers=SqliteCustomerStore(config.database_path),
         decisions=SqliteDecisionLog(config.database_path),
+        outcomes=SqliteOutcomeStore(config.database_path),
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),
         pack=load_pack(config.policy_pack),

@@ -14,6 +14,7 @@ class ErrorCode(StrEnum):
     INVALID_CURSOR = "invalid_cursor"
     INVALID_INPUT = "invalid_input"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
+    OUTCOME_CONFLICT = "outcome_conflict"
     UNAUTHORIZED = "unauthorized"
 
 
@@ -24,6 +25,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_CURSOR: 400,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.IDEMPOTENCY_MISMATCH: 409,
+    ErrorCode.OUTCOME_CONFLICT: 409,
     ErrorCode.UNAUTHORIZED: 401,
 }
 
@@ -31,11 +33,20 @@ _STATUS: dict[ErrorCode, int] = {
 class NextbestError(Exception):
     """An error a caller can act on: a message for humans, a stable code, an HTTP status."""
 
-    def __init__(self, message: str, code: ErrorCode, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: ErrorCode,
+        *,
+        field: str | None = None,
+        fields: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.field = field
+        self.fields = fields
+        """For invalid input with several problems: (field path, message) each."""
 
     @property
     def status(self) -> int:

@@ -10,6 +10,7 @@ from agent.briefing.models import Briefing
 from agent.context import RequestContext
 from agent.events import Event
 from agent.llm import LLMCallTrace
+from agent.outcomes.accounting import Accounting
 from agent.planner.proposal import PlannerNote
 from agent.profile import CustomerId, Profile
 from agent.signals.models import Signals
@@ -134,3 +135,8 @@ class DecisionRecordV1(BaseModel):
         default=None, description="sha256 of the request, to tell a retry from a different request."
     )
     briefing: Briefing | None = None
+    accounting: Accounting | None = Field(
+        default=None,
+        description="What the guards counted: earlier contacts and spends (executed or "
+        "reserved, from decisions or events), cases opened by events, withdrawn consents.",
+    )

@@ -15,6 +15,8 @@ from agent.deps import Deps, build_deps
 from agent.errors import ErrorCode, NextbestError
 from agent.events import Event
 from agent.graph import build_graph, run_decision
+from agent.outcomes import DecisionState, Lifecycle, OutcomeIn, OutcomeRecordV1, lifecycle, state_of
+from agent.outcomes.store import Appended, OutcomeProblem, OutcomesRejected
 from agent.playbooks.model import Playbook
 from agent.playbooks.parse import load_playbooks
 from agent.playbooks.store import IngestReport
@@ -23,7 +25,7 @@ from agent.record import DecideRequest, DecisionRecordV1
 from agent.stores.decision_log import DecisionQuery, IdempotencyConflict
 from agent.stores.page import InvalidCursor, Page
 
-__all__ = ["Decider", "DecisionResult"]
+__all__ = ["Decider", "DecisionResult", "OutcomeResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,41 @@ class DecisionResult:
     record: DecisionRecordV1
     replayed: bool = False
     """True when an earlier decision with the same idempotency key was returned."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeResult:
+    record: OutcomeRecordV1
+    replayed: bool
+    """True when this report was stored before: the first result is returned."""
+    state: DecisionState
+    """The decision's state after the report."""
+
+
+_PROBLEM_CODES = {
+    "not_found": ErrorCode.DECISION_NOT_FOUND,
+    "conflict": ErrorCode.OUTCOME_CONFLICT,
+    "mismatch": ErrorCode.IDEMPOTENCY_MISMATCH,
+    "invalid": ErrorCode.INVALID_INPUT,
+}
+
+
+def _one_problem(problem: OutcomeProblem) -> NextbestError:
+    code = _PROBLEM_CODES[problem.kind]
+    field = f"body.{problem.field}" if code is ErrorCode.INVALID_INPUT else problem.field
+    return NextbestError(problem.message, code, field=field)
+
+
+def _batch_problems(rejected: OutcomesRejected, total: int) -> NextbestError:
+    fields = [(f"body.outcomes.{p.index}.{p.field}", p.message) for p in rejected.problems]
+    first = rejected.problems[0]
+    return NextbestError(
+        f"{len(rejected.problems)} of {total} outcomes refused, none written; first: "
+        f"outcomes[{first.index}].{first.field}: {first.message}",
+        ErrorCode.INVALID_INPUT,
+        field=fields[0][0],
+        fields=fields,
+    )
 
 
 def _fingerprint(request: DecideRequest, kind: str) -> str:
@@ -127,6 +164,58 @@ class Decider:
         if record is None:
             raise NextbestError(f"decision {decision_id!r} not found", ErrorCode.DECISION_NOT_FOUND)
         return record
+
+    async def decision_lifecycle(self, decision_id: str) -> Lifecycle:
+        """The decision's state, reported and derived outcomes, as of now."""
+        outcomes = self._deps.outcomes
+        facts = await asyncio.to_thread(outcomes.decision_facts, decision_id)
+        if facts is None:
+            raise NextbestError(f"decision {decision_id!r} not found", ErrorCode.DECISION_NOT_FOUND)
+        config = self._deps.config.outcomes
+        followups = await asyncio.to_thread(outcomes.followups, facts, config)
+        rows = await asyncio.to_thread(outcomes.outcomes_of, [decision_id])
+        return lifecycle(facts, rows[decision_id], followups, self._deps.clock(), config)
+
+    async def decision_states(
+        self, records: Sequence[DecisionRecordV1]
+    ) -> dict[str, DecisionState]:
+        """The state of each decision as of now (for listings)."""
+        ids = [r.decision_id for r in records]
+        rows = await asyncio.to_thread(self._deps.outcomes.outcomes_of, ids)
+        linked = await asyncio.to_thread(self._deps.outcomes.linked_executions, ids)
+        now, config = self._deps.clock(), self._deps.config.outcomes
+        return {
+            r.decision_id: state_of(
+                r.created_at,
+                rows[r.decision_id],
+                now,
+                config,
+                linked_execution=linked.get(r.decision_id),
+            )
+            for r in records
+        }
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    async def record_outcome(self, decision_id: str, report: OutcomeIn) -> OutcomeResult:
+        """Append one report about a decision; the same id again replays the first result."""
+        try:
+            [appended] = await self._append([(decision_id, report)])
+        except OutcomesRejected as rejected:
+            raise _one_problem(rejected.problems[0]) from None
+        state = (await self.decision_lifecycle(decision_id)).state
+        return OutcomeResult(appended.record, appended.replayed, state)
+
+    async def record_outcomes(self, reports: Sequence[tuple[str, OutcomeIn]]) -> list[Appended]:
+        """Append a batch of ``(decision_id, report)``: all of it, or nothing (422 naming each
+        refused item's index)."""
+        try:
+            return await self._append(reports)
+        except OutcomesRejected as rejected:
+            raise _batch_problems(rejected, len(reports)) from None
+
+    async def _append(self, reports: Sequence[tuple[str, OutcomeIn]]) -> list[Appended]:
+        return await asyncio.to_thread(self._deps.outcomes.append, reports, now=self._deps.clock())
 
     async def list_decisions(
         self, query: DecisionQuery, *, limit: int = 50, cursor: str | None = None

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from agent.service import Decider
 from api.deps import require_api_key
 from api.errors import install_error_handlers
-from api.routes import briefings, customers, decide, decisions, health, playbooks
+from api.routes import briefings, customers, decide, decisions, health, outcomes, playbooks
 from api.settings import Settings
 
 __all__ = ["create_app"]
@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         app.state.decider = decider
     install_error_handlers(app)
     secured = [Depends(require_api_key)]
-    for module in (decide, briefings, decisions, customers, playbooks):
+    for module in (decide, briefings, decisions, outcomes, customers, playbooks):
         app.include_router(module.router, dependencies=secured)
     app.include_router(health.router)
     return app

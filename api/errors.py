@@ -40,7 +40,8 @@ def _error(
 async def _nextbest_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, NextbestError)
     if exc.code is ErrorCode.INVALID_INPUT:  # the same shape as request validation errors
-        fields = [{"path": exc.field or "body", "message": exc.message}]
+        pairs = exc.fields or [(exc.field or "body", exc.message)]
+        fields = [{"path": path, "message": message} for path, message in pairs]
         return _error(exc.status, exc.code, exc.message, field=exc.field, fields=fields)
     headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
     return _error(exc.status, exc.code, exc.message, headers, field=exc.field)

@@ -3,15 +3,15 @@
 Each logged decision's recorded inputs (profile and events as seen, context) go through the
 graph again with the clock pinned to the decision's ``created_at``, against the configured
 playbooks, policy pack and planner. Nothing is written to the production stores: each replay
-gets a throwaway SQLite whose decision log holds the customer's earlier logged decisions, so
-contact caps and incentive budgets see what the original decision saw. This is the first step
+gets a throwaway SQLite whose decision log holds the customer's earlier logged decisions and
+the outcomes stored before the decision, so contact caps and incentive budgets see what the
+original decision saw. This is the first step
 of testing a change against real traffic.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,10 +22,10 @@ from rich.text import Text
 
 from agent.config import AgentConfig
 from agent.deps import Deps, build_deps
+from agent.outcomes import OutcomeIn
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
-from agent.stores.customers import SqliteCustomerStore
-from agent.stores.decision_log import DecisionQuery, SqliteDecisionLog
+from agent.stores.decision_log import DecisionQuery
 from evals.violation import INCENTIVE_LOOKBACK
 
 __all__ = [
@@ -125,6 +125,21 @@ def _earlier(deps: Deps, record: DecisionRecordV1) -> list[DecisionRecordV1]:
     return [r for r in _logged(deps, query, 10_000) if r.decision_id != record.decision_id]
 
 
+def _copy_outcomes(base: Deps, into: Deps, decision_ids: list[str], *, before: datetime) -> None:
+    """The outcomes of these decisions that were stored by ``before``, stored again as then."""
+    rows = base.outcomes.outcomes_of(decision_ids)
+    known = sorted(
+        (o for found in rows.values() for o in found if o.recorded_at <= before),
+        key=lambda o: o.recorded_at,
+    )
+    for row in known:
+        report = OutcomeIn.model_validate(
+            row.model_dump(include={"type", "ts", "value", "source", "note"})
+            | {"id": row.outcome_id}
+        )
+        into.outcomes.append([(row.decision_id, report)], now=row.recorded_at)
+
+
 async def _replay_one(base: Deps, record: DecisionRecordV1, folder: Path) -> DecisionRecordV1:
     folder.mkdir(parents=True)
     config = base.config.model_copy(update={"data_dir": folder})
@@ -132,16 +147,12 @@ async def _replay_one(base: Deps, record: DecisionRecordV1, folder: Path) -> Dec
     def clock() -> datetime:
         return record.created_at
 
-    deps = replace(
-        base,
-        config=config,
-        clock=clock,
-        customers=SqliteCustomerStore(config.database_path, clock=clock),
-        decisions=SqliteDecisionLog(config.database_path),
-    )
+    deps = base.with_stores_in(config, clock)
     try:
-        for earlier in _earlier(base, record):
-            deps.decisions.append(earlier)
+        earlier = _earlier(base, record)
+        for logged in earlier:
+            deps.decisions.append(logged)
+        _copy_outcomes(base, deps, [r.decision_id for r in earlier], before=record.created_at)
         # the profile and events as seen are stored, and the request names the customer the way
         # the original did, so the loader takes the same path (and no request size limit bites)
         deps.customers.put_profile(record.profile)
@@ -155,8 +166,7 @@ async def _replay_one(base: Deps, record: DecisionRecordV1, folder: Path) -> Dec
         run = decider.brief if record.kind == "briefing" else decider.decide
         return (await run(request)).record
     finally:
-        deps.customers.close()
-        deps.decisions.close()
+        deps.close_stores()
 
 
 async def _replay_all(

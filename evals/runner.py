@@ -13,7 +13,7 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -24,8 +24,6 @@ from agent.deps import Deps, build_deps
 from agent.playbooks.parse import load_playbooks
 from agent.record import DecisionRecordV1
 from agent.service import Decider
-from agent.stores.customers import SqliteCustomerStore
-from agent.stores.decision_log import SqliteDecisionLog
 from evals.evaluators import Case, Evaluator
 from evals.metrics import metrics
 from evals.result import EvalResultV1, RunInfo, ScenarioResult
@@ -94,13 +92,7 @@ def _scenario_deps(env: Environment, index: int, now: datetime) -> Deps:
     def clock() -> datetime:
         return now
 
-    return replace(
-        env.deps,
-        config=config,
-        clock=clock,
-        customers=SqliteCustomerStore(config.database_path, clock=clock),
-        decisions=SqliteDecisionLog(config.database_path),
-    )
+    return env.deps.with_stores_in(config, clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +147,7 @@ async def execute(env: Environment, scenario: Scenario, index: int = 0) -> Execu
         latency = round((time.perf_counter() - started) * 1000, 3)
         return Execution(prepared=prepared, record=record, latency_ms=latency)
     finally:
-        deps.customers.close()
-        deps.decisions.close()
+        deps.close_stores()
 
 
 def _crashed(scenario: Scenario, exc: Exception, latency_ms: float) -> ScenarioResult:

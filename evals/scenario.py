@@ -96,10 +96,15 @@ class Expectations(_Strict):
 
 class PriorAction(_Strict):
     """An earlier decided action, seeded into the decision log before the scenario runs (for
-    contact caps and incentive budgets)."""
+    contact caps and incentive budgets), and what was reported about it."""
 
     ts: AwareDatetime
     call: ActionCall
+    reported: Literal["executed", "declined", "nothing"] = Field(
+        default="executed",
+        description="executed: it counts; declined: it never counts; nothing: it counts only "
+        "while its reservation holds (NEXTBEST_RESERVATION_TTL_S after ts).",
+    )
 
 
 class Scenario(_Strict):

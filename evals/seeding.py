@@ -4,19 +4,21 @@
   stored; the scenario's own events are sent inline with the request, and its ``context`` is used
   when given, else the fixture's.
 - ``profile``: sent inline with the scenario's events and context; nothing is stored.
-- ``prior_actions``: one decision record each, appended to the scenario's decision log.
+- ``prior_actions``: one decision record each, appended to the scenario's decision log, with an
+  ``executed`` or ``declined`` outcome when the scenario says one was reported.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agent.context import RequestContext
 from agent.demo import DemoCustomer, load_demo_customers
 from agent.deps import Deps
 from agent.events import Event
 from agent.ids import new_id
+from agent.outcomes import ACCOUNTING_EVENTS, Accounting, OutcomeIn, OutcomeType, account
 from agent.profile import Profile
 from agent.record import DecideRequest, DecisionRecordV1, ProposalTrace, RankedAction
 from agent.signals.models import (
@@ -28,7 +30,7 @@ from agent.signals.models import (
     Signals,
 )
 from evals.scenario import PriorAction, Scenario
-from evals.violation import CONTACT_LOOKBACK, INCENTIVE_LOOKBACK, History, policy_snapshot
+from evals.violation import CONTACT_LOOKBACK, INCENTIVE_LOOKBACK, policy_snapshot
 from policies import Evaluation, Outcome, PolicyContext
 
 __all__ = ["Prepared", "demo_fixture", "prepare", "seed_record"]
@@ -132,23 +134,39 @@ def _customer(deps: Deps, scenario: Scenario) -> tuple[Profile, list[Event], Req
     return scenario.profile, list(scenario.events), scenario.context, False
 
 
+def _seed_prior(
+    deps: Deps, scenario: Scenario, profile: Profile, prior: PriorAction, index: int
+) -> None:
+    record = deps.decisions.append(seed_record(scenario, profile, prior, index, deps))
+    if prior.reported != "nothing":
+        report = OutcomeIn(id=f"seed-{index}", type=OutcomeType(prior.reported), ts=prior.ts)
+        deps.outcomes.append([(record.decision_id, report)], now=prior.ts)
+
+
+def _history(deps: Deps, scenario: Scenario, customer_id: str, inline: list[Event]) -> Accounting:
+    """What the stores say was executed or reserved before the scenario's decision."""
+    since = scenario.now - INCENTIVE_LOOKBACK
+    stored = deps.customers.events_of_types(customer_id, ACCOUNTING_EVENTS, since=since)
+    return account(
+        deps.outcomes.ledger(customer_id, since=since, as_of=scenario.now),
+        [*stored, *(e for e in inline if e.type in ACCOUNTING_EVENTS)],
+        now=scenario.now,
+        reservation_ttl=timedelta(seconds=deps.config.outcomes.reservation_ttl_s),
+        contacts_since=scenario.now - CONTACT_LOOKBACK,
+        incentives_since=since,
+    )
+
+
 def prepare(deps: Deps, scenario: Scenario) -> Prepared:
     """Store what the scenario says exists, and build the request and the policy snapshot."""
     profile, events, context, stored = _customer(deps, scenario)
     for index, prior in enumerate(sorted(scenario.prior_actions, key=lambda p: p.ts)):
-        deps.decisions.append(seed_record(scenario, profile, prior, index, deps))
+        _seed_prior(deps, scenario, profile, prior, index)
     request = (
         DecideRequest(customer_id=profile.customer_id, events=events, context=context)
         if stored
         else DecideRequest(profile=profile, events=events, context=context)
     )
-    history = History(
-        contacts=deps.decisions.contact_history(
-            profile.customer_id, since=scenario.now - CONTACT_LOOKBACK
-        ),
-        incentives=deps.decisions.incentive_history(
-            profile.customer_id, since=scenario.now - INCENTIVE_LOOKBACK
-        ),
-    )
+    history = _history(deps, scenario, profile.customer_id, events)
     snapshot = policy_snapshot(profile, context, scenario.now, history)
     return Prepared(request=request, profile=profile, context=context, snapshot=snapshot)

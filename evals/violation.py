@@ -8,37 +8,27 @@ the decision's own say-so alone:
    exactly the call the guards passed (after their modifications), not the raw proposal;
 3. a chosen action that needs approval is marked ``approval_required``;
 4. the chosen call is judged again by :func:`policies.evaluate`, under a policy snapshot the eval
-   rebuilt itself (profile as seen, the clock, the decision log before the decision): it must not
-   be denied, must not need a further change, and must not need an approval the record skipped.
+   rebuilt itself (profile as seen, the clock, what the stores say was executed or reserved
+   before the decision): it must not be denied, must not need a further change, and must not
+   need an approval the record skipped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
 from agent.context import RequestContext
+from agent.outcomes import Accounting, effective_consents
 from agent.profile import Profile
 from agent.record import DecisionRecordV1
 from evals.evaluators import ORDINARY_EVALUATORS, Case, Evaluator
 from evals.result import EvaluatorResult
-from policies import (
-    ConsentFact,
-    ContactFact,
-    CustomerFacts,
-    IncentiveFact,
-    Outcome,
-    PolicyContext,
-    PolicyPack,
-    evaluate,
-)
+from policies import CustomerFacts, Outcome, PolicyContext, PolicyPack, evaluate
 
 __all__ = [
     "CONTACT_LOOKBACK",
     "INCENTIVE_LOOKBACK",
-    "History",
     "PolicyViolation",
     "evaluators_for",
     "final_action_problems",
@@ -49,31 +39,23 @@ CONTACT_LOOKBACK = timedelta(days=30)
 INCENTIVE_LOOKBACK = timedelta(days=365)
 
 
-@dataclass(frozen=True, slots=True)
-class History:
-    """What the decision log held for the customer before the decision."""
-
-    contacts: Sequence[ContactFact]
-    incentives: Sequence[IncentiveFact]
-
-
 def policy_snapshot(
-    profile: Profile, context: RequestContext, now: datetime, history: History
+    profile: Profile, context: RequestContext, now: datetime, history: Accounting
 ) -> PolicyContext:
     """A PolicyContext built by the eval itself, from the same inputs the decision saw.
 
     Deliberately not ``agent``'s own loader: this is the independent check, so a fact the
-    loader dropped or got wrong (a consent, an open case) cannot hide a violation."""
+    loader dropped or got wrong (a consent, an open case, a contact) cannot hide a violation.
+    ``history`` is what the stores say was executed or reserved before the decision."""
     customer = CustomerFacts(
         customer_id=profile.customer_id,
         tier=profile.tier.value,
         timezone=profile.timezone,
         currency=profile.currency,
-        consents=[
-            ConsentFact(channel=c.channel, purpose=c.purpose, granted=c.granted)
-            for c in profile.consents
-        ],
-        open_case_types=sorted({c.type for c in profile.active_cases}),
+        consents=effective_consents(profile.consents, history.withdrawn_consents),
+        open_case_types=sorted(
+            {c.type for c in profile.active_cases} | {c.case_type for c in history.open_cases}
+        ),
         vulnerability_flags=list(profile.vulnerability_flags),
         segment=profile.segment,
         attributes=dict(profile.attributes),
@@ -83,8 +65,8 @@ def policy_snapshot(
         customer=customer,
         interaction_channel=context.channel,
         inbound=context.direction == "inbound",
-        recent_contacts=list(history.contacts),
-        recent_incentives=list(history.incentives),
+        recent_contacts=history.contacts,
+        recent_incentives=history.incentives,
     )
 
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from policies.context import ConsentFact, ContactFact, CustomerFacts, IncentiveFact, PolicyContext
+from policies.context import (
+    ConsentFact,
+    ContactFact,
+    CustomerFacts,
+    FactSource,
+    FactStatus,
+    IncentiveFact,
+    PolicyContext,
+)
 from policies.evaluate import GUARDS, evaluate
 from policies.pack import PolicyPack, PolicyPackError, load_pack
 from policies.precheck import Precheck, precheck
@@ -14,6 +22,8 @@ __all__ = [
     "ContactFact",
     "CustomerFacts",
     "Evaluation",
+    "FactSource",
+    "FactStatus",
     "IncentiveFact",
     "Outcome",
     "PolicyContext",

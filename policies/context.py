@@ -5,13 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tools import ActionType, Channel, Purpose
 
-__all__ = ["ConsentFact", "ContactFact", "CustomerFacts", "IncentiveFact", "PolicyContext"]
+__all__ = [
+    "ConsentFact",
+    "ContactFact",
+    "CustomerFacts",
+    "FactSource",
+    "FactStatus",
+    "IncentiveFact",
+    "PolicyContext",
+]
+
+FactSource = Literal["decision", "event"]
+"""Where a counted contact or spend came from: a logged decision, or a customer event that
+another system posted."""
+
+FactStatus = Literal["executed", "reserved"]
+"""executed: reported done (or posted as an event); reserved: recommended moments ago, with no
+report yet, held so that two quick decisions cannot both spend the last contact."""
 
 
 class _Frozen(BaseModel):
@@ -45,22 +61,28 @@ class CustomerFacts(_Frozen):
 
 
 class ContactFact(_Frozen):
-    """An earlier decided action that reached the customer (from the decision log)."""
+    """A contact that reached the customer, or is reserved to."""
 
-    ts: AwareDatetime
-    action_type: ActionType
+    ts: AwareDatetime = Field(description="When it reaches the customer.")
+    action_type: ActionType = Field(description="The action, or the nearest one for an event.")
     channel: Channel
     purpose: Purpose
+    source: FactSource = "decision"
+    ref: str = Field(default="", description="The decision id or the event id.")
+    status: FactStatus = "executed"
 
 
 class IncentiveFact(_Frozen):
-    """An earlier incentive or goodwill credit given (from the decision log)."""
+    """An incentive or goodwill credit given, or reserved."""
 
     ts: AwareDatetime
     action_type: ActionType
     kind: str
     value: Decimal
     currency: str | None
+    source: FactSource = "decision"
+    ref: str = Field(default="", description="The decision id or the event id.")
+    status: FactStatus = "executed"
 
 
 class PolicyContext(_Frozen):

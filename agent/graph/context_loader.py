@@ -9,13 +9,21 @@ from typing import Literal
 from agent.deps import Deps
 from agent.errors import ErrorCode, NextbestError
 from agent.events import Event
+from agent.outcomes import ACCOUNTING_EVENTS, Accounting, account, effective_consents
 from agent.playbooks.conditions import build_activation
 from agent.profile import Profile
 from agent.record import DecideRequest
 from agent.signals.models import Signals
-from policies import ConsentFact, CustomerFacts, PolicyContext
+from policies import CustomerFacts, PolicyContext
 
-__all__ = ["CONTACT_LOOKBACK", "INCENTIVE_LOOKBACK", "LoadedContext", "load"]
+__all__ = [
+    "CONTACT_LOOKBACK",
+    "INCENTIVE_LOOKBACK",
+    "LoadedContext",
+    "customer_facts",
+    "load",
+    "load_accounting",
+]
 
 CONTACT_LOOKBACK = timedelta(days=30)
 INCENTIVE_LOOKBACK = timedelta(days=365)
@@ -30,6 +38,7 @@ class LoadedContext:
     signals: Signals
     policy_context: PolicyContext
     activation: dict[str, object]
+    accounting: Accounting
 
 
 def _merge(stored: list[Event], inline: list[Event]) -> list[Event]:
@@ -39,20 +48,37 @@ def _merge(stored: list[Event], inline: list[Event]) -> list[Event]:
     return sorted(by_id.values(), key=lambda e: (e.ts, e.id))
 
 
-def customer_facts(profile: Profile) -> CustomerFacts:
+def customer_facts(profile: Profile, accounting: Accounting | None = None) -> CustomerFacts:
+    """The profile as guards read it, with what the accounting adds: cases that events opened,
+    consents that unsubscribes withdrew."""
+    accounting = accounting or Accounting()
     return CustomerFacts(
         customer_id=profile.customer_id,
         tier=profile.tier.value,
         timezone=profile.timezone,
         currency=profile.currency,
-        consents=[
-            ConsentFact(channel=c.channel, purpose=c.purpose, granted=c.granted)
-            for c in profile.consents
-        ],
-        open_case_types=sorted({c.type for c in profile.active_cases}),
+        consents=effective_consents(profile.consents, accounting.withdrawn_consents),
+        open_case_types=sorted(
+            {c.type for c in profile.active_cases} | {c.case_type for c in accounting.open_cases}
+        ),
         vulnerability_flags=list(profile.vulnerability_flags),
         segment=profile.segment,
         attributes=dict(profile.attributes),
+    )
+
+
+def load_accounting(deps: Deps, customer_id: str, inline: list[Event], now: datetime) -> Accounting:
+    """What caps, budgets and suppression count at ``now``: the customer's logged decisions
+    with their outcomes, and the accounting events stored or sent with the request."""
+    since = now - INCENTIVE_LOOKBACK
+    stored = deps.customers.events_of_types(customer_id, ACCOUNTING_EVENTS, since=since)
+    return account(
+        deps.outcomes.ledger(customer_id, since=since, as_of=now),
+        _merge(stored, [e for e in inline if e.type in ACCOUNTING_EVENTS]),
+        now=now,
+        reservation_ttl=timedelta(seconds=deps.config.outcomes.reservation_ttl_s),
+        contacts_since=now - CONTACT_LOOKBACK,
+        incentives_since=since,
     )
 
 
@@ -71,15 +97,14 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
     history = deps.customers.recent_events(customer_id, since=since, limit=deps.config.max_events)
     events = _merge(history, list(request.events))
     signals = deps.deriver.derive(profile, events, request.context, now)
+    accounting = load_accounting(deps, customer_id, list(request.events), now)
     policy_context = PolicyContext(
         now=now,
-        customer=customer_facts(profile),
+        customer=customer_facts(profile, accounting),
         interaction_channel=request.context.channel,
         inbound=request.context.direction == "inbound",
-        recent_contacts=deps.decisions.contact_history(customer_id, since=now - CONTACT_LOOKBACK),
-        recent_incentives=deps.decisions.incentive_history(
-            customer_id, since=now - INCENTIVE_LOOKBACK
-        ),
+        recent_contacts=accounting.contacts,
+        recent_incentives=accounting.incentives,
     )
     return LoadedContext(
         profile=profile,
@@ -88,4 +113,5 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
         signals=signals,
         policy_context=policy_context,
         activation=build_activation(profile, signals, request.context, now),
+        accounting=accounting,
     )

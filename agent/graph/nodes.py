@@ -66,6 +66,7 @@ async def load_context(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[
         "signals": loaded.signals,
         "policy_context": loaded.policy_context,
         "activation": loaded.activation,
+        "accounting": loaded.accounting,
     }
 
 
@@ -225,6 +226,7 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
         embedding_model=deps.embedder.model_id,
         timings_ms=timings,
         briefing=state.get("briefing"),
+        accounting=state.get("accounting"),
     )
 
 

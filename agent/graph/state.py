@@ -9,6 +9,7 @@ from typing import Annotated, Literal, TypedDict
 from agent.briefing.models import Briefing
 from agent.events import Event
 from agent.llm import LLMCallTrace
+from agent.outcomes import Accounting
 from agent.planner.llm import LLMSession
 from agent.planner.proposal import PlannerNote, Proposal
 from agent.playbooks.model import PlaybookHit
@@ -47,6 +48,7 @@ class DecisionState(TypedDict, total=False):
     signals: Signals
     policy_context: PolicyContext
     activation: dict[str, object]
+    accounting: Accounting
     # retrieve
     hits: list[PlaybookHit]
     # plan (+ repair, fallback) + guard; proposals and notes accumulate across those nodes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -38,6 +38,13 @@ class CustomerStore(Protocol):
 
     def recent_events(self, customer_id: str, *, since: datetime, limit: int = 200) -> list[Event]:
         """The newest ``limit`` events at or after ``since``, oldest first."""
+        ...
+
+    def events_of_types(
+        self, customer_id: str, types: Collection[str], *, since: datetime
+    ) -> list[Event]:
+        """Every event of these types at or after ``since``, oldest first (no limit: contact
+        accounting must see all of them)."""
         ...
 
     def close(self) -> None: ...
@@ -106,9 +113,10 @@ class SqliteCustomerStore:
                 raise CustomerNotFoundError(f"customer {customer_id!r} is not stored")
             added = 0
             for event in events:
+                decision_id = event.properties.get("decision_id")
                 cur = conn.execute(
-                    "INSERT INTO events (customer_id, event_id, ts_us, type, body)"
-                    " VALUES (?, ?, ?, ?, ?)"
+                    "INSERT INTO events (customer_id, event_id, ts_us, type, body, decision_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (customer_id, event_id) DO NOTHING",
                     (
                         customer_id,
@@ -116,6 +124,7 @@ class SqliteCustomerStore:
                         to_micros(event.ts),
                         event.type,
                         event.model_dump_json(),
+                        decision_id if isinstance(decision_id, str) else None,
                     ),
                 )
                 added += cur.rowcount
@@ -133,6 +142,25 @@ class SqliteCustomerStore:
                 "  ORDER BY ts_us DESC, event_id DESC LIMIT ?"
                 ") ORDER BY ts_us, event_id",
                 (customer_id, to_micros(since), limit),
+            )
+            .fetchall()
+        )
+        return [Event.model_validate_json(body) for (body,) in rows]
+
+    def events_of_types(
+        self, customer_id: str, types: Collection[str], *, since: datetime
+    ) -> list[Event]:
+        wanted = sorted(types)
+        if not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        rows = (
+            self._db.connection()
+            .execute(
+                "SELECT body FROM events"
+                f" WHERE customer_id = ? AND type IN ({marks}) AND ts_us >= ?"
+                " ORDER BY ts_us, event_id",
+                (customer_id, *wanted, to_micros(since)),
             )
             .fetchall()
         )

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from agent.record import DecisionRecordV1
 from agent.stores.sqlite import to_micros
+from policies.verdict import Outcome
 from tools import (
     CATALOG,
     ActionCall,
@@ -21,7 +22,14 @@ from tools import (
     SendMessage,
 )
 
-__all__ = ["GOODWILL_CREDIT_KIND", "DecisionColumns", "columns_of", "effective_at"]
+__all__ = [
+    "GOODWILL_CREDIT_KIND",
+    "DecisionColumns",
+    "VerdictRow",
+    "columns_of",
+    "effective_at",
+    "verdict_rows",
+]
 
 GOODWILL_CREDIT_KIND = "goodwill_credit"
 """IncentiveFact.kind of an apply_goodwill_credit call."""
@@ -46,6 +54,32 @@ class DecisionColumns:
     incentive_kind: str | None
     incentive_value: str | None
     incentive_currency: str | None
+    # v2: what KPIs group and join by
+    direction: str
+    interaction_id: str | None
+    journey: str | None
+    intent: str | None
+    topic: str | None
+    """What a repeat contact must share: the intent when one was recognised, else the journey."""
+    touch_channel: str | None
+    """Where the touchpoint happened: the customer's channel when inbound, the action's else."""
+    segment: str | None
+    playbook_id: str | None
+    effort_score: float
+    safe_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictRow:
+    """A guard verdict other than allow, for the denial KPIs."""
+
+    decision_id: str
+    created_us: int
+    proposal_id: str
+    action_type: str
+    policy_id: str
+    outcome: str
+    reason_code: str
 
 
 def effective_at(call: ActionCall, created_at: datetime) -> datetime:
@@ -69,6 +103,13 @@ def columns_of(record: DecisionRecordV1) -> DecisionColumns:
     call = record.chosen.call
     channel = call.channel
     incentive = _incentive(call)
+    context = record.context
+    journey = context.journey or record.signals.journey.journey
+    intent = record.signals.intent.name
+    action_channel = None if channel is None else channel.value
+    touch_channel = action_channel
+    if context.direction == "inbound" and context.channel is not None:
+        touch_channel = context.channel.value
     return DecisionColumns(
         decision_id=record.decision_id,
         customer_id=record.customer_id,
@@ -81,10 +122,38 @@ def columns_of(record: DecisionRecordV1) -> DecisionColumns:
         outcome=record.chosen.outcome.value,
         approval_required=record.approval_required,
         contacts_customer=CATALOG[call.type].spec.contacts_customer and channel is not None,
-        channel=None if channel is None else channel.value,
+        channel=action_channel,
         purpose=call.purpose.value,
         effective_us=to_micros(effective_at(call, record.created_at)),
         incentive_kind=None if incentive is None else incentive[0],
         incentive_value=None if incentive is None else str(incentive[1]),
         incentive_currency=None if incentive is None else incentive[2],
+        direction=context.direction,
+        interaction_id=context.interaction_id,
+        journey=journey,
+        intent=intent,
+        topic=intent or journey,
+        touch_channel=touch_channel,
+        segment=record.profile.segment,
+        playbook_id=record.chosen.playbook_id,
+        effort_score=record.signals.effort.score,
+        safe_default=record.safe_default,
     )
+
+
+def verdict_rows(record: DecisionRecordV1) -> list[VerdictRow]:
+    created_us = to_micros(record.created_at)
+    return [
+        VerdictRow(
+            decision_id=record.decision_id,
+            created_us=created_us,
+            proposal_id=trace.proposal_id,
+            action_type=trace.call.type.value,
+            policy_id=verdict.policy_id,
+            outcome=verdict.outcome.value,
+            reason_code=verdict.reason_code.value,
+        )
+        for trace in record.proposals
+        for verdict in trace.evaluation.verdicts
+        if verdict.outcome is not Outcome.ALLOW
+    ]

@@ -8,14 +8,12 @@ elsewhere that point at a decision. The columns history queries need are derived
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import astuple
-from datetime import datetime
-from decimal import Decimal
+from dataclasses import astuple, fields
 from pathlib import Path
 from typing import Protocol
 
 from agent.record import DecisionRecordV1
-from agent.stores.decision_columns import columns_of
+from agent.stores.decision_columns import DecisionColumns, VerdictRow, columns_of, verdict_rows
 from agent.stores.decision_query import DecisionQuery
 from agent.stores.page import (
     CursorKey,
@@ -25,10 +23,7 @@ from agent.stores.page import (
     decode_cursor,
     encode_cursor,
 )
-from agent.stores.sqlite import SqliteDatabase, from_micros, to_micros
-from policies.context import ContactFact, IncentiveFact
-from policies.verdict import Outcome
-from tools import ActionType, Channel, Purpose
+from agent.stores.sqlite import SqliteDatabase, to_micros
 
 __all__ = [
     "DecisionLog",
@@ -71,17 +66,6 @@ class DecisionLog(Protocol):
         """Newest first, in pages that stay stable while new decisions arrive."""
         ...
 
-    def contact_history(self, customer_id: str, *, since: datetime) -> list[ContactFact]:
-        """Permitted, non-pending chosen contacts, ordered by when they take effect."""
-        ...
-
-    def incentive_history(self, customer_id: str, *, since: datetime) -> list[IncentiveFact]:
-        """Chosen incentives and goodwill credits decided since ``since``, oldest first.
-
-        Denied ones are left out; ones pending approval count, so budgets are never overrun.
-        """
-        ...
-
     def close(self) -> None: ...
 
 
@@ -91,12 +75,12 @@ class _DecisionCursor(CursorKey):
     q: str
 
 
-_INSERT = (
-    "INSERT INTO decisions (decision_id, customer_id, created_at, created_us, kind, action_type,"
-    " mode, idempotency_key, outcome, approval_required, contacts_customer, channel, purpose,"
-    " effective_us, incentive_kind, incentive_value, incentive_currency, record)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
+def _insert(table: str, names: list[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
+_INSERT = _insert("decisions", [f.name for f in fields(DecisionColumns)] + ["record"])
+_INSERT_VERDICT = _insert("decision_verdicts", [f.name for f in fields(VerdictRow)])
 
 
 def _where(q: DecisionQuery) -> tuple[list[str], list[str | int]]:
@@ -142,6 +126,7 @@ class SqliteDecisionLog:
                 raise DuplicateDecisionError(
                     f"decision {record.decision_id!r} is already in the log"
                 ) from None
+            conn.executemany(_INSERT_VERDICT, [astuple(row) for row in verdict_rows(record)])
         return record
 
     def get(self, decision_id: str) -> DecisionRecordV1 | None:
@@ -183,53 +168,6 @@ class SqliteDecisionLog:
             last_us, last_id, _ = rows[limit - 1]
             next_cursor = encode_cursor(_DecisionCursor(t=last_us, id=last_id, q=fingerprint))
         return Page[DecisionRecordV1](items=items, next_cursor=next_cursor)
-
-    def contact_history(self, customer_id: str, *, since: datetime) -> list[ContactFact]:
-        since_us = to_micros(since)
-        rows = (
-            self._db.connection()
-            .execute(
-                "SELECT effective_us, action_type, channel, purpose FROM decisions"
-                " WHERE customer_id = ? AND contacts_customer = 1 AND outcome != ?"
-                "   AND approval_required = 0 AND (created_us >= ? OR effective_us >= ?)"
-                " ORDER BY effective_us, decision_id",
-                (customer_id, Outcome.DENY.value, since_us, since_us),
-            )
-            .fetchall()
-        )
-        return [
-            ContactFact(
-                ts=from_micros(ts_us),
-                action_type=ActionType(action),
-                channel=Channel(channel),
-                purpose=Purpose(purpose),
-            )
-            for ts_us, action, channel, purpose in rows
-        ]
-
-    def incentive_history(self, customer_id: str, *, since: datetime) -> list[IncentiveFact]:
-        rows = (
-            self._db.connection()
-            .execute(
-                "SELECT created_us, action_type, incentive_kind, incentive_value,"
-                " incentive_currency FROM decisions"
-                " WHERE customer_id = ? AND created_us >= ? AND incentive_kind IS NOT NULL"
-                "   AND outcome != ?"
-                " ORDER BY created_us, decision_id",
-                (customer_id, to_micros(since), Outcome.DENY.value),
-            )
-            .fetchall()
-        )
-        return [
-            IncentiveFact(
-                ts=from_micros(ts_us),
-                action_type=ActionType(action),
-                kind=kind,
-                value=Decimal(value),
-                currency=currency,
-            )
-            for ts_us, action, kind, value, currency in rows
-        ]
 
     def close(self) -> None:
         self._db.close()

@@ -85,7 +85,127 @@ _V1: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+
+def _append_only(table: str) -> tuple[str, str]:
+    return (
+        f"""
+        CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+        BEGIN
+            SELECT RAISE(ABORT, '{table} are append-only: UPDATE is not allowed');
+        END
+        """,
+        f"""
+        CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+        BEGIN
+            SELECT RAISE(ABORT, '{table} are append-only: DELETE is not allowed');
+        END
+        """,
+    )
+
+
+_DECISION_V2_COLUMNS = (
+    "direction TEXT NOT NULL DEFAULT 'outbound'",
+    "interaction_id TEXT",
+    "journey TEXT",
+    "intent TEXT",
+    "topic TEXT",
+    "touch_channel TEXT",
+    "segment TEXT",
+    "playbook_id TEXT",
+    "effort_score REAL NOT NULL DEFAULT 0",
+    "safe_default INTEGER NOT NULL DEFAULT 0",
+)
+
+_V2: tuple[str, ...] = (
+    # Outcomes and KPIs: the columns KPIs group and join by, derived at insert time
+    # (agent.stores.decision_columns); rows written before this version are filled once from
+    # their record, the only UPDATE the decisions table ever sees.
+    *(f"ALTER TABLE decisions ADD COLUMN {column}" for column in _DECISION_V2_COLUMNS),
+    "DROP TRIGGER decisions_no_update",
+    """
+    UPDATE decisions SET
+        direction = COALESCE(json_extract(record, '$.context.direction'), 'outbound'),
+        interaction_id = json_extract(record, '$.context.interaction_id'),
+        journey = COALESCE(json_extract(record, '$.context.journey'),
+                           json_extract(record, '$.signals.journey.journey')),
+        intent = json_extract(record, '$.signals.intent.name'),
+        segment = json_extract(record, '$.profile.segment'),
+        playbook_id = json_extract(record, '$.chosen.playbook_id'),
+        effort_score = COALESCE(json_extract(record, '$.signals.effort.score'), 0),
+        safe_default = COALESCE(json_extract(record, '$.safe_default'), 0)
+    """,
+    """
+    UPDATE decisions SET
+        topic = COALESCE(intent, journey),
+        touch_channel = CASE WHEN direction = 'inbound'
+            THEN COALESCE(json_extract(record, '$.context.channel'), channel) ELSE channel END
+    """,
+    _append_only("decisions")[0],  # decisions_no_update again
+    "CREATE INDEX IF NOT EXISTS decisions_by_topic ON decisions (customer_id, topic, created_us)",
+    """
+    CREATE INDEX IF NOT EXISTS decisions_by_interaction
+        ON decisions (customer_id, interaction_id) WHERE interaction_id IS NOT NULL
+    """,
+    "CREATE INDEX IF NOT EXISTS decisions_by_journey ON decisions (journey, created_us)",
+    # Guard verdicts other than allow, one row each, for the denial KPIs and log filters.
+    """
+    CREATE TABLE IF NOT EXISTS decision_verdicts (
+        decision_id TEXT NOT NULL REFERENCES decisions (decision_id),
+        created_us  INTEGER NOT NULL,
+        proposal_id TEXT NOT NULL,
+        action_type TEXT NOT NULL,
+        policy_id   TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        reason_code TEXT NOT NULL,
+        PRIMARY KEY (decision_id, proposal_id, policy_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS verdicts_by_time ON decision_verdicts (created_us)",
+    """
+    INSERT INTO decision_verdicts
+    SELECT d.decision_id, d.created_us,
+           json_extract(p.value, '$.proposal_id'), json_extract(p.value, '$.call.type'),
+           json_extract(v.value, '$.policy_id'), json_extract(v.value, '$.outcome'),
+           json_extract(v.value, '$.reason_code')
+    FROM decisions d, json_each(d.record, '$.proposals') p,
+         json_each(p.value, '$.evaluation.verdicts') v
+    WHERE json_extract(v.value, '$.outcome') != 'allow'
+    """,
+    *_append_only("decision_verdicts"),
+    # Outcomes: what happened after a decision, one append-only row per report.
+    """
+    CREATE TABLE IF NOT EXISTS outcomes (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        decision_id    TEXT NOT NULL REFERENCES decisions (decision_id),
+        outcome_id     TEXT NOT NULL,
+        customer_id    TEXT NOT NULL,
+        decision_us    INTEGER NOT NULL,
+        type           TEXT NOT NULL,
+        ts_us          INTEGER NOT NULL,
+        recorded_us    INTEGER NOT NULL,
+        value_amount   TEXT,
+        value_currency TEXT,
+        body           TEXT NOT NULL,
+        UNIQUE (decision_id, outcome_id)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS outcomes_by_decision_time ON outcomes (decision_us, decision_id)",
+    *_append_only("outcomes"),
+    # Events that name the decision they carried out (properties.decision_id), and events by
+    # type for contact accounting and the transfer KPIs.
+    "ALTER TABLE events ADD COLUMN decision_id TEXT",
+    """
+    UPDATE events SET decision_id = json_extract(body, '$.properties.decision_id')
+    WHERE json_type(body, '$.properties.decision_id') = 'text'
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS events_by_decision
+        ON events (decision_id) WHERE decision_id IS NOT NULL
+    """,
+    "CREATE INDEX IF NOT EXISTS events_by_type ON events (customer_id, type, ts_us)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Migration i (0-based) brings the file to version i + 1; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

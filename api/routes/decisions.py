@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel, ValidationError
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from agent.errors import ErrorCode, NextbestError
+from agent.outcomes import DecisionState, Lifecycle
 from agent.record import DecisionRecordV1, Mode
 from agent.stores.decision_log import DecisionQuery
 from api.deps import DeciderDep
 from tools import ActionType
 
-__all__ = ["DecisionPage", "DecisionSummary", "router"]
+__all__ = ["DecisionDetail", "DecisionPage", "DecisionSummary", "router"]
 
 router = APIRouter(tags=["decisions"])
 
@@ -28,9 +29,10 @@ class DecisionSummary(BaseModel):
     mode: Mode
     safe_default: bool
     approval_required: bool
+    state: DecisionState
 
     @classmethod
-    def from_record(cls, record: DecisionRecordV1) -> DecisionSummary:
+    def from_record(cls, record: DecisionRecordV1, state: DecisionState) -> DecisionSummary:
         return cls(
             decision_id=record.decision_id,
             created_at=record.created_at,
@@ -40,7 +42,17 @@ class DecisionSummary(BaseModel):
             mode=record.mode,
             safe_default=record.safe_default,
             approval_required=record.approval_required,
+            state=state,
         )
+
+
+class DecisionDetail(DecisionRecordV1):
+    """The record as logged, with its life after the response."""
+
+    lifecycle: Lifecycle = Field(
+        description="State (recommended, executed, declined, expired), the reported outcomes "
+        "and the outcomes the customer's later behaviour implies."
+    )
 
 
 class DecisionPage(BaseModel):
@@ -77,12 +89,17 @@ async def list_decisions(
         field = ".".join(["query", *(str(p) for p in error["loc"])])
         raise NextbestError(error["msg"], ErrorCode.INVALID_INPUT, field=field) from None
     page = await decider.list_decisions(query, limit=limit, cursor=cursor)
+    states = await decider.decision_states(page.items)
     return DecisionPage(
-        items=[DecisionSummary.from_record(r) for r in page.items], next_cursor=page.next_cursor
+        items=[DecisionSummary.from_record(r, states[r.decision_id]) for r in page.items],
+        next_cursor=page.next_cursor,
     )
 
 
-@router.get("/v1/decisions/{decision_id}", response_model=DecisionRecordV1)
-async def get_decision(decision_id: str, decider: DeciderDep) -> DecisionRecordV1:
-    """The full record: inputs as seen, signals, playbooks, every proposal and verdict, timings."""
-    return await decider.get_decision(decision_id)
+@router.get("/v1/decisions/{decision_id}", response_model=DecisionDetail)
+async def get_decision(decision_id: str, decider: DeciderDep) -> DecisionDetail:
+    """The full record (inputs as seen, signals, playbooks, every proposal and verdict, what
+    the guards counted, timings) and its lifecycle: state, reported and derived outcomes."""
+    record = await decider.get_decision(decision_id)
+    lifecycle = await decider.decision_lifecycle(decision_id)
+    return DecisionDetail(**dict(record), lifecycle=lifecycle)

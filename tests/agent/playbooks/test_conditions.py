@@ -85,6 +85,7 @@ def test_activation_contract() -> None:
         "reason": None,
         "journey": "billing_dispute",
         "agent_id": None,
+        "interaction_id": None,
     }
 
 

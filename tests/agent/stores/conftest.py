@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pytest
 
 from agent.events import Event
+from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
 from agent.stores.decision_log import DecisionLog, SqliteDecisionLog
@@ -31,7 +32,8 @@ class Backend:
     name: str
     open_customers: Callable[[], CustomerStore]
     open_decisions: Callable[[], DecisionLog]
-    opened: list[CustomerStore | DecisionLog] = field(default_factory=list)
+    open_outcomes: Callable[[], OutcomeStore]
+    opened: list[CustomerStore | DecisionLog | OutcomeStore] = field(default_factory=list)
 
     def customers(self) -> CustomerStore:
         store = self.open_customers()
@@ -42,6 +44,11 @@ class Backend:
         log = self.open_decisions()
         self.opened.append(log)
         return log
+
+    def outcomes(self) -> OutcomeStore:
+        store = self.open_outcomes()
+        self.opened.append(store)
+        return store
 
     def close_all(self) -> None:
         for store in self.opened:
@@ -54,6 +61,7 @@ def _sqlite(tmp_path: Path) -> Backend:
         name="sqlite",
         open_customers=lambda: SqliteCustomerStore(path),
         open_decisions=lambda: SqliteDecisionLog(path),
+        open_outcomes=lambda: SqliteOutcomeStore(path),
     )
 
 
@@ -75,6 +83,11 @@ def customers(backend: Backend) -> CustomerStore:
 @pytest.fixture
 def decisions(backend: Backend) -> DecisionLog:
     return backend.decisions()
+
+
+@pytest.fixture
+def outcomes(backend: Backend) -> OutcomeStore:
+    return backend.outcomes()
 
 
 @pytest.fixture
@@ -129,6 +142,9 @@ class MakeRecord(Protocol):
         mode: str = ...,
         kind: str = ...,
         decision_id: str | None = ...,
+        context: dict[str, Any] | None = ...,
+        intent: str | None = ...,
+        journey: str | None = ...,
     ) -> DecisionRecordV1: ...
 
 
@@ -151,6 +167,9 @@ def make_record() -> MakeRecord:
         mode: str = "rules",
         kind: str = "decision",
         decision_id: str | None = None,
+        context: dict[str, Any] | None = None,
+        intent: str | None = None,
+        journey: str | None = None,
     ) -> DecisionRecordV1:
         if call is None:
             args = _default_args(action_type, channel, purpose, created_at)
@@ -189,9 +208,9 @@ def make_record() -> MakeRecord:
                 "idempotency_key": idempotency_key,
                 "profile": profile(customer_id=customer_id),
                 "events": [],
-                "context": {},
+                "context": context or {},
                 "profile_source": "store",
-                "signals": signals(),
+                "signals": signals(intent=intent, journey=journey),
                 "playbooks": [
                     PlaybookRef(
                         id="pb_help", version=1, title="Help", score=0.8, conditions_met=True

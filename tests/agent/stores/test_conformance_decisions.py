@@ -263,7 +263,7 @@ def test_concurrent_appends_and_reads(decisions: DecisionLog, make_record: MakeR
             )
             if n % 10 == 0:
                 decisions.query(DecisionQuery(), limit=20)
-                decisions.contact_history(f"cus_{worker}", since=NOW)
+                decisions.find_by_idempotency_key(f"cus_{worker}", f"k{n}")
         return worker
 
     with ThreadPoolExecutor(max_workers=8) as pool:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from dataclasses import asdict, astuple, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from agent.outcomes import OutcomeIn
+from agent.outcomes.store import SqliteOutcomeStore
 from agent.stores.customers import SqliteCustomerStore
+from agent.stores.decision_columns import DecisionColumns, columns_of
 from agent.stores.decision_log import SqliteDecisionLog
-from agent.stores.schema import SCHEMA_VERSION, SchemaTooNewError
+from agent.stores.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError
 from agent.stores.sqlite import SqliteDatabase, StoreClosedError, from_micros, to_micros
+from policies.verdict import Outcome
 from tests.factories import NOW, profile
 
 if TYPE_CHECKING:
@@ -148,3 +153,74 @@ def test_a_failed_write_leaves_nothing_behind(db_path: Path) -> None:
     assert db.connection().execute("SELECT count(*) FROM profiles").fetchone()[0] == 0
     assert not db.connection().in_transaction
     db.close()
+
+
+def test_outcomes_and_verdict_rows_refuse_raw_update_and_delete(
+    db_path: Path, make_record: MakeRecord
+) -> None:
+    log = SqliteDecisionLog(db_path)
+    outcomes = SqliteOutcomeStore(db_path)
+    record = log.append(make_record(outcome=Outcome.MODIFY))
+    outcomes.append([(record.decision_id, OutcomeIn(id="o1", type="executed"))], now=NOW)
+    raw = _raw(db_path)
+    try:
+        for table in ("outcomes", "decision_verdicts"):
+            assert raw.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 1
+            with pytest.raises(sqlite3.IntegrityError, match="append-only: UPDATE"):
+                raw.execute(f"UPDATE {table} SET decision_id = 'dec_x'")
+            with pytest.raises(sqlite3.IntegrityError, match="append-only: DELETE"):
+                raw.execute(f"DELETE FROM {table}")
+    finally:
+        raw.close()
+    log.close()
+    outcomes.close()
+
+
+def test_a_version_1_file_is_upgraded_and_its_rows_filled(
+    db_path: Path, make_record: MakeRecord
+) -> None:
+    """A log written before outcomes existed gets the KPI columns and verdict rows from its
+    records, and its append-only triggers back."""
+    record = make_record(
+        outcome=Outcome.DENY,
+        context={"direction": "inbound", "channel": "chat"},
+        intent="double_charge",
+        journey="billing_dispute",
+    )
+    raw = _raw(db_path)
+    raw.execute("BEGIN")
+    for statement in MIGRATIONS[0]:
+        raw.execute(statement)
+    raw.execute("PRAGMA user_version = 1")
+    columns = columns_of(record)
+    raw.execute(
+        "INSERT INTO decisions (decision_id, customer_id, created_at, created_us, kind,"
+        " action_type, mode, idempotency_key, outcome, approval_required, contacts_customer,"
+        " channel, purpose, effective_us, incentive_kind, incentive_value, incentive_currency,"
+        " record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*astuple(columns)[:17], record.model_dump_json()),
+    )
+    raw.execute("COMMIT")
+    raw.close()
+
+    log = SqliteDecisionLog(db_path)  # opening migrates
+    raw = _raw(db_path)
+    try:
+        names = [f.name for f in fields(DecisionColumns)]
+        row = raw.execute(f"SELECT {', '.join(names)} FROM decisions").fetchone()
+        assert dict(zip(names, row, strict=True)) == {
+            **asdict(columns),
+            "approval_required": 0,
+            "contacts_customer": 1,
+            "safe_default": 0,
+        }
+        verdicts = raw.execute(
+            "SELECT proposal_id, policy_id, outcome, reason_code FROM decision_verdicts"
+        ).fetchall()
+        assert verdicts == [("p1", "consent", "deny", "rule_matched")]
+        with pytest.raises(sqlite3.IntegrityError, match="append-only: UPDATE"):
+            raw.execute("UPDATE decisions SET mode = 'llm'")
+    finally:
+        raw.close()
+    assert log.get(record.decision_id) == record
+    log.close()
