@@ -10,6 +10,7 @@ from datetime import datetime
 
 from agent.config import AgentConfig
 from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.kpis.store import KpiReader, SqliteKpiReader
 from agent.llm import LLMClient
 from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.playbooks.store import PlaybookStore
@@ -29,6 +30,7 @@ class Deps:
     customers: CustomerStore
     decisions: DecisionLog
     outcomes: OutcomeStore
+    kpis: KpiReader
     playbooks: PlaybookStore
     deriver: SignalDeriver
     pack: PolicyPack
@@ -48,12 +50,14 @@ class Deps:
             customers=SqliteCustomerStore(config.database_path, clock=clock),
             decisions=SqliteDecisionLog(config.database_path),
             outcomes=SqliteOutcomeStore(config.database_path),
+            kpis=SqliteKpiReader(config.database_path),
         )
 
     def close_stores(self) -> None:
         self.customers.close()
         self.decisions.close()
         self.outcomes.close()
+        self.kpis.close()
 
     def close(self) -> None:
         """Close the stores, and the LLM client's connections when no event loop is running
@@ -121,6 +125,7 @@ def build_deps(
         customers=SqliteCustomerStore(config.database_path),
         decisions=SqliteDecisionLog(config.database_path),
         outcomes=SqliteOutcomeStore(config.database_path),
+        kpis=SqliteKpiReader(config.database_path),
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),
         pack=load_pack(config.policy_pack),

@@ -15,6 +15,7 @@ from agent.deps import Deps, build_deps
 from agent.errors import ErrorCode, NextbestError
 from agent.events import Event
 from agent.graph import build_graph, run_decision
+from agent.kpis import KpiQuery, KpiReport
 from agent.outcomes import DecisionState, Lifecycle, OutcomeIn, OutcomeRecordV1, lifecycle, state_of
 from agent.outcomes.store import Appended, OutcomeProblem, OutcomesRejected
 from agent.playbooks.model import Playbook
@@ -226,6 +227,12 @@ class Decider:
             )
         except InvalidCursor as exc:
             raise NextbestError(str(exc), ErrorCode.INVALID_CURSOR, field="cursor") from None
+
+    async def kpis(self, query: KpiQuery) -> KpiReport:
+        """Journey KPIs over the decisions created in the query's window, as of now."""
+        return await asyncio.to_thread(
+            self._deps.kpis.kpis, query, now=self._deps.clock(), config=self._deps.config.outcomes
+        )
 
     # -- customers ---------------------------------------------------------------------------
 

@@ -9,9 +9,18 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from agent.service import Decider
-from api.deps import require_api_key
+from api.deps import forbid_unknown_query, require_api_key
 from api.errors import install_error_handlers
-from api.routes import briefings, customers, decide, decisions, health, outcomes, playbooks
+from api.routes import (
+    briefings,
+    customers,
+    decide,
+    decisions,
+    health,
+    kpis,
+    outcomes,
+    playbooks,
+)
 from api.settings import Settings
 
 __all__ = ["create_app"]
@@ -38,13 +47,14 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         version="0.1.0",
         summary="A governed next-best-action agent: decide, guard, record, brief.",
         lifespan=lifespan,
+        dependencies=[Depends(forbid_unknown_query)],
     )
     app.state.settings = settings
     if decider is not None:
         app.state.decider = decider
     install_error_handlers(app)
     secured = [Depends(require_api_key)]
-    for module in (decide, briefings, decisions, outcomes, customers, playbooks):
+    for module in (decide, briefings, decisions, outcomes, kpis, customers, playbooks):
         app.include_router(module.router, dependencies=secured)
     app.include_router(health.router)
     return app

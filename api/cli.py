@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -18,10 +18,13 @@ from pydantic import ValidationError
 from agent.briefing.compose import describe_call
 from agent.context import RequestContext
 from agent.demo import DemoCustomer, demo_now, load_demo_customers, seed
+from agent.demo_history import HistoryReport, SimulatedClock, seed_history
 from agent.errors import NextbestError
+from agent.kpis import KpiQuery
 from agent.playbooks.parse import PlaybookError
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
+from api.cli_kpis import kpis_command, kpis_console, print_kpis
 from api.cli_settings import settings_or_exit
 from api.settings import Settings
 from evals.cli import eval_app
@@ -34,6 +37,7 @@ app = typer.Typer(help="nextbest: a governed next-best-action agent.", no_args_i
 playbooks_app = typer.Typer(help="Validate, ingest and list playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(eval_app, name="eval")
+app.command("kpis")(kpis_command)
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -45,8 +49,10 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     demo: Annotated[
-        bool, typer.Option(help="Seed the demo customers and playbooks first.")
+        bool,
+        typer.Option(help="Seed the demo customers, playbooks and 90 days of history first."),
     ] = False,
+    lookalikes: LookalikesOption = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn
@@ -55,13 +61,17 @@ def serve(
 
     settings = settings_or_exit(host=host, port=port)
     if demo:
-        decider = _decider(settings)
-        report = asyncio.run(seed(decider, datetime.now(UTC)))
-        decider.close()
-        typer.echo(
-            f"demo data: {report.customers} customers, {report.events} new events, "
-            f"{report.playbooks} playbooks in {settings.data_dir}"
-        )
+        clock = SimulatedClock(datetime.now(UTC))
+        decider = _decider(settings, clock)
+        try:
+            report = asyncio.run(seed(decider, clock()))
+            typer.echo(
+                f"demo data: {report.customers} customers, {report.events} new events, "
+                f"{report.playbooks} playbooks in {settings.data_dir}"
+            )
+            typer.echo(_history_line(asyncio.run(_seed_history(decider, clock, lookalikes))))
+        finally:
+            decider.close()
     if settings.workers > 1:  # each worker builds its own app from the same NEXTBEST_* settings
         uvicorn.run(
             "api.app:create_app",
@@ -72,6 +82,32 @@ def serve(
         )
     else:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+LookalikesOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        max=500,
+        help="Lookalikes of each demo customer in the seeded 90-day history "
+        "(default 48, about 2,200 decisions; 0 seeds no history).",
+    ),
+]
+
+
+async def _seed_history(
+    decider: Decider, clock: SimulatedClock, lookalikes: int | None
+) -> HistoryReport:
+    return await seed_history(decider, clock, clock(), lookalikes=lookalikes)
+
+
+def _history_line(report: HistoryReport) -> str:
+    if report.skipped:
+        return "demo history: already in the data directory"
+    return (
+        f"demo history: {report.decisions} decisions, {report.outcomes} outcomes and "
+        f"{report.events} events of {report.customers} lookalike customers over 90 days"
+    )
 
 
 def _policy_lines(record: DecisionRecordV1) -> list[str]:
@@ -123,14 +159,17 @@ def demo(
             "--keep: seed and decide in NEXTBEST_DATA_DIR.",
         ),
     ] = True,
+    lookalikes: LookalikesOption = None,
 ) -> None:
-    """Load the demo data and print, per customer, the governed decision and a short briefing."""
+    """Load the demo data and its 90-day history, and print, per customer, the governed
+    decision and a short briefing, then the journey KPIs of the history."""
     settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="nextbest-demo-") as tmp:
         if fresh:
             settings = settings.model_copy(update={"data_dir": Path(tmp)})
         now = demo_now()
-        decider = _decider(settings, clock=lambda: now)
+        clock = SimulatedClock(now)
+        decider = _decider(settings, clock=clock)
         try:
             report = asyncio.run(seed(decider, now))
             typer.echo(
@@ -138,6 +177,8 @@ def demo(
                 f"{report.customers} customers · {report.playbooks} playbooks · "
                 f"data in {'a temporary dir' if fresh else settings.data_dir}"
             )
+            history = asyncio.run(_seed_history(decider, clock, lookalikes))
+            typer.echo(_history_line(history))
             chosen: Counter[str] = Counter()
             for customer in load_demo_customers(now):
                 request = DecideRequest(
@@ -149,6 +190,8 @@ def demo(
             typer.echo(
                 "\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common())
             )
+            query = KpiQuery(since=now - timedelta(days=90), until=now)
+            print_kpis(asyncio.run(decider.kpis(query)), kpis_console())
         finally:
             decider.close()
 

@@ -6,13 +6,14 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agent.errors import ErrorCode, NextbestError
 from agent.service import Decider
 from api.settings import Settings
 
-__all__ = ["DeciderDep", "SettingsDep", "require_api_key"]
+__all__ = ["DeciderDep", "SettingsDep", "forbid_unknown_query", "require_api_key"]
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -47,3 +48,35 @@ async def require_api_key(
         hmac.compare_digest(given, key.get_secret_value().encode()) for key in settings.api_keys
     ):
         raise NextbestError("invalid API key", ErrorCode.UNAUTHORIZED, field="Authorization")
+
+
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameters a route declares, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+async def forbid_unknown_query(request: Request) -> None:
+    """A query parameter the route does not declare is a 422, never silently ignored (a typo
+    like ``?customer=c13`` would otherwise return every customer's decisions)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in known]
+    if not unknown:
+        return
+    accepted = ", ".join(sorted(known)) or "none"
+    fields = [
+        (f"query.{name}", f"unknown query parameter (this route takes: {accepted})")
+        for name in unknown
+    ]
+    raise NextbestError(
+        f"unknown query parameter {unknown[0]!r} (this route takes: {accepted})",
+        ErrorCode.INVALID_INPUT,
+        field=fields[0][0],
+        fields=fields,
+    )

@@ -10,7 +10,8 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agent.config import AgentConfig, LLMConfig
+from agent.config import DEFAULT_RESPONSE_WINDOWS_DAYS, AgentConfig, LLMConfig, OutcomeConfig
+from tools import ActionType
 
 __all__ = ["Settings", "default_data_dir"]
 
@@ -55,6 +56,14 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_narrative: bool = True
+    reservation_ttl_s: int = Field(default=900, ge=0, le=7 * 86400)
+    repeat_contact_days: int = Field(default=30, ge=1, le=365)
+    transfer_window_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)
+    response_windows_days: dict[ActionType, Annotated[int, Field(ge=1, le=365)]] = Field(
+        default_factory=dict,
+        description="Per action type, days until an executed action with no response counts "
+        'as no_response; JSON, merged over the defaults, e.g. {"send_message": 5}.',
+    )
     api_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="When set, /v1 needs `Authorization: Bearer <key>`. "
@@ -110,6 +119,15 @@ class Settings(BaseSettings):
             policy_pack=self.policy_pack,
             playbooks_k=self.playbooks_k,
             llm=self._llm_config(),
+            outcomes=OutcomeConfig(
+                reservation_ttl_s=self.reservation_ttl_s,
+                repeat_contact_days=self.repeat_contact_days,
+                transfer_window_minutes=self.transfer_window_minutes,
+                response_windows_days={
+                    **DEFAULT_RESPONSE_WINDOWS_DAYS,
+                    **self.response_windows_days,
+                },
+            ),
         )
 
     def _llm_config(self) -> LLMConfig | None:

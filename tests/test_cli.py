@@ -152,9 +152,11 @@ def test_unsafe_settings_exit_2_without_echoing_keys(
 
 
 def test_demo_shows_governed_and_varied_decisions(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["demo", "--fresh"])
+    result = runner.invoke(app, ["demo", "--fresh", "--lookalikes", "2"])
     assert result.exit_code == 0, result.output
-    summary = result.output.strip().splitlines()[-1]
+    history = next(line for line in result.output.splitlines() if line.startswith("demo history"))
+    assert "of 32 lookalike customers over 90 days" in history
+    summary = next(line for line in result.output.splitlines() if line.startswith("actions"))
     assert summary.startswith("actions chosen:")
     kinds = {part.split(" x")[0] for part in summary.removeprefix("actions chosen: ").split(", ")}
     assert len(kinds) >= 6, summary
@@ -164,3 +166,8 @@ def test_demo_shows_governed_and_varied_decisions(runner: CliRunner) -> None:
     assert blocks >= 10, blocks
     assert result.output.count("   ACTION: ") == blocks
     assert result.output.count("   briefing:") == blocks
+    # the KPIs of the seeded history, by journey
+    assert "Outcomes by journey" in result.output
+    assert "Contacts and guards by journey" in result.output
+    for journey in ("tech_support", "billing_dispute", "trial_conversion"):
+        assert f" {journey} " in result.output, journey

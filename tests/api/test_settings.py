@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from agent.config import OutcomeConfig
 from api.settings import Settings, default_data_dir
+from tools import ActionType
 
 GOOD_KEY = "k3y-0123456789abcdef"
 
@@ -26,6 +28,13 @@ GOOD_KEY = "k3y-0123456789abcdef"
         pytest.param({"llm_base_url": "http://llm/v1"}, "both", id="llm-url-without-model"),
         pytest.param({"llm_deadline_s": 0}, "llm_deadline_s", id="llm-deadline-zero"),
         pytest.param({"llm_max_tool_rounds": 4}, "llm_max_tool_rounds", id="llm-too-many-rounds"),
+        pytest.param({"repeat_contact_days": 0}, "repeat_contact_days", id="no-repeat-window"),
+        pytest.param(
+            {"response_windows_days": {"teleport": 3}}, "response_windows_days", id="bad-action"
+        ),
+        pytest.param(
+            {"response_windows_days": {"send_message": 0}}, "response_windows_days", id="zero-days"
+        ),
     ],
 )
 def test_settings_refuse_unsafe_values(
@@ -126,3 +135,19 @@ def test_the_llm_api_key_is_kept_secret(tmp_path: Path) -> None:
     assert llm.api_key.get_secret_value() == "sk-1"
     assert "sk-1" not in repr(settings)
     assert "sk-1" not in repr(llm)
+
+
+def test_outcome_settings_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Settings(data_dir=tmp_path).to_agent_config().outcomes == OutcomeConfig()
+    monkeypatch.setenv("NEXTBEST_RESERVATION_TTL_S", "600")
+    monkeypatch.setenv("NEXTBEST_REPEAT_CONTACT_DAYS", "7")
+    monkeypatch.setenv("NEXTBEST_TRANSFER_WINDOW_MINUTES", "30")
+    monkeypatch.setenv("NEXTBEST_RESPONSE_WINDOWS_DAYS", '{"send_message": 3, "no_action": 1}')
+    outcomes = Settings(data_dir=tmp_path).to_agent_config().outcomes
+    assert (outcomes.reservation_ttl_s, outcomes.repeat_contact_days) == (600, 7)
+    assert outcomes.transfer_window_minutes == 30
+    windows = outcomes.response_windows_days
+    assert (windows[ActionType.SEND_MESSAGE], windows[ActionType.NO_ACTION]) == (3, 1)
+    assert windows[ActionType.OFFER_INCENTIVE] == 14  # the defaults stay where not overridden

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pytest
 
 from agent.events import Event
+from agent.kpis.store import KpiReader, SqliteKpiReader
 from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
@@ -33,7 +34,10 @@ class Backend:
     open_customers: Callable[[], CustomerStore]
     open_decisions: Callable[[], DecisionLog]
     open_outcomes: Callable[[], OutcomeStore]
-    opened: list[CustomerStore | DecisionLog | OutcomeStore] = field(default_factory=list)
+    open_kpis: Callable[[], KpiReader]
+    opened: list[CustomerStore | DecisionLog | OutcomeStore | KpiReader] = field(
+        default_factory=list
+    )
 
     def customers(self) -> CustomerStore:
         store = self.open_customers()
@@ -50,6 +54,11 @@ class Backend:
         self.opened.append(store)
         return store
 
+    def kpis(self) -> KpiReader:
+        reader = self.open_kpis()
+        self.opened.append(reader)
+        return reader
+
     def close_all(self) -> None:
         for store in self.opened:
             store.close()
@@ -62,6 +71,7 @@ def _sqlite(tmp_path: Path) -> Backend:
         open_customers=lambda: SqliteCustomerStore(path),
         open_decisions=lambda: SqliteDecisionLog(path),
         open_outcomes=lambda: SqliteOutcomeStore(path),
+        open_kpis=lambda: SqliteKpiReader(path),
     )
 
 
@@ -88,6 +98,11 @@ def decisions(backend: Backend) -> DecisionLog:
 @pytest.fixture
 def outcomes(backend: Backend) -> OutcomeStore:
     return backend.outcomes()
+
+
+@pytest.fixture
+def kpis(backend: Backend) -> KpiReader:
+    return backend.kpis()
 
 
 @pytest.fixture

@@ -1,0 +1,253 @@
+"""The KPI queries: indexed aggregates over the decision log, its outcomes and events, never a
+scan of records in Python. They use the same predicates as a decision's lifecycle
+(:mod:`agent.outcomes.sql`), so the KPIs and a decision's page cannot disagree."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from agent.config import OutcomeConfig
+from agent.kpis.models import GroupBy, GroupSums, KpiQuery, KpiReport
+from agent.kpis.report import NONE_KEY, build_report
+from agent.outcomes.sql import (
+    EXECUTION_IN,
+    IS_CONTACT,
+    LINKED_WHERE,
+    REPEAT_WHERE,
+    RESPONSE_IN,
+    TRANSFER_WHERE,
+)
+from agent.stores.sqlite import SqliteDatabase, to_micros
+
+__all__ = ["GROUP_COLUMNS", "KpiReader", "SqliteKpiReader"]
+
+GROUP_COLUMNS: dict[GroupBy, str] = {
+    "journey": "journey",
+    "playbook": "playbook_id",
+    "action_type": "action_type",
+    "channel": "touch_channel",
+    "segment": "segment",
+    "mode": "mode",
+}
+"""The decision column each grouping reads (channel: where the touchpoint happened)."""
+
+_MICROS_PER_DAY = 86_400_000_000
+
+
+_SUMMED = (
+    "decisions",
+    "executed",
+    "declined",
+    "expired",
+    "accepted",
+    "converted",
+    "responded",
+    "no_response",
+    "contacts",
+    "contacts_known",
+    "repeated",
+    "transfers",
+    "transfers_squared",
+    "effort_sum",
+    "effort_squares",
+    "safe_defaults",
+    "approvals",
+)
+"""The GroupSums fields the main query returns, in its column order."""
+
+
+class KpiReader(Protocol):
+    def kpis(self, query: KpiQuery, *, now: datetime, config: OutcomeConfig) -> KpiReport: ...
+
+    def close(self) -> None: ...
+
+
+def _window_case(config: OutcomeConfig) -> str:
+    """The response window of ``d.action_type`` in microseconds (NULL: none)."""
+    arms = " ".join(
+        f"WHEN '{action.value}' THEN {days * _MICROS_PER_DAY}"
+        for action, days in sorted(config.response_windows_days.items())
+    )
+    return f"CASE d.action_type {arms} ELSE NULL END" if arms else "NULL"
+
+
+def _decisions(query: KpiQuery) -> tuple[str, dict[str, object]]:
+    """The window's decisions as CTE ``d``, with the grouped column as ``grp``."""
+    column = GROUP_COLUMNS[query.group_by]
+    where = ["created_us >= :since", "created_us < :until"]
+    params: dict[str, object] = {"since": to_micros(query.since), "until": to_micros(query.until)}
+    if query.journey is not None:
+        where.append("journey = :journey")
+        params["journey"] = query.journey
+    if query.kind is not None:
+        where.append("kind = :kind")
+        params["kind"] = query.kind
+    sql = f"""
+        SELECT decision_id, customer_id, kind, created_us, effective_us, action_type, direction,
+               topic, interaction_id, safe_default, approval_required, effort_score,
+               COALESCE({column}, '{NONE_KEY}') AS grp
+        FROM decisions WHERE {" AND ".join(where)}
+    """
+    return sql, params
+
+
+def _main_sql(decisions: str, config: OutcomeConfig) -> str:
+    return f"""
+    WITH d AS ({decisions}),
+    o AS (
+        SELECT o.decision_id,
+               MAX(CASE WHEN o.type IN {EXECUTION_IN} THEN 1 ELSE 0 END) AS executed,
+               MAX(CASE WHEN o.type = 'declined' THEN 1 ELSE 0 END) AS declined,
+               MAX(CASE WHEN o.type IN ('accepted', 'converted') THEN 1 ELSE 0 END) AS accepted,
+               MAX(CASE WHEN o.type = 'converted' THEN 1 ELSE 0 END) AS converted,
+               MAX(CASE WHEN o.type IN {RESPONSE_IN} THEN 1 ELSE 0 END) AS responded,
+               MAX(CASE WHEN o.type = 'no_response' THEN 1 ELSE 0 END) AS silent
+        FROM outcomes o
+        WHERE o.decision_us >= :since AND o.decision_us < :until
+          AND o.decision_id IN (SELECT decision_id FROM d)
+        GROUP BY o.decision_id
+    ),
+    x AS (
+        SELECT d.*, {_window_case(config)} AS window_us,
+               CASE WHEN COALESCE(o.executed, 0) = 1
+                         OR EXISTS (SELECT 1 FROM events e WHERE {LINKED_WHERE})
+                    THEN 1 ELSE 0 END AS executed,
+               COALESCE(o.declined, 0) AS declined,
+               COALESCE(o.accepted, 0) AS accepted,
+               COALESCE(o.converted, 0) AS converted,
+               COALESCE(o.responded, 0) AS responded,
+               COALESCE(o.silent, 0) AS silent,
+               CASE WHEN {IS_CONTACT} THEN 1 ELSE 0 END AS contact
+        FROM d LEFT JOIN o ON o.decision_id = d.decision_id
+    ),
+    y AS (
+        SELECT d.*,
+               CASE WHEN d.contact = 1
+                    AND EXISTS (SELECT 1 FROM decisions r WHERE {REPEAT_WHERE})
+                    THEN 1 ELSE 0 END AS repeated,
+               CASE WHEN d.contact = 1
+                    THEN (SELECT COUNT(*) FROM events e WHERE {TRANSFER_WHERE})
+                    ELSE 0 END AS transfers
+        FROM x AS d
+    )
+    SELECT grp,
+           COUNT(*),
+           SUM(executed),
+           SUM(CASE WHEN executed = 0 THEN declined ELSE 0 END),
+           SUM(CASE WHEN executed = 0 AND declined = 0 AND kind = 'decision'
+                     AND created_us + :ttl_us <= :now THEN 1 ELSE 0 END),
+           SUM(executed * accepted),
+           SUM(executed * converted),
+           SUM(executed * responded),
+           SUM(CASE WHEN executed = 1 AND responded = 0
+                     AND (silent = 1
+                          OR (window_us IS NOT NULL AND effective_us + window_us <= :now))
+                    THEN 1 ELSE 0 END),
+           SUM(contact),
+           SUM(CASE WHEN contact = 1 AND (repeated = 1 OR created_us + :repeat_us <= :now)
+                    THEN 1 ELSE 0 END),
+           SUM(repeated),
+           SUM(transfers),
+           SUM(transfers * transfers),
+           SUM(effort_score),
+           SUM(effort_score * effort_score),
+           SUM(safe_default),
+           SUM(approval_required)
+    FROM y GROUP BY grp
+    """
+
+
+class SqliteKpiReader:
+    """KpiReader on the SQLite file of the decision log."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = SqliteDatabase(path)
+
+    def kpis(self, query: KpiQuery, *, now: datetime, config: OutcomeConfig) -> KpiReport:
+        decisions, params = _decisions(query)
+        params |= {
+            "now": to_micros(now),
+            "ttl_us": config.reservation_ttl_s * 1_000_000,
+            "repeat_us": config.repeat_contact_days * _MICROS_PER_DAY,
+            "transfer_us": config.transfer_window_minutes * 60_000_000,
+        }
+        conn = self._db.connection()
+        groups: dict[str, GroupSums] = defaultdict(GroupSums)
+        for grp, *figures in conn.execute(_main_sql(decisions, config), params).fetchall():
+            sums = groups[grp]
+            for name, value in zip(_SUMMED, figures, strict=True):
+                setattr(sums, name, value or 0)
+        self._values(conn, decisions, params, groups)
+        self._denials(conn, decisions, params, groups)
+        self._turnarounds(conn, decisions, params, groups)
+        return build_report(query, groups, now=now, repeat_contact_days=config.repeat_contact_days)
+
+    @staticmethod
+    def _values(
+        conn: sqlite3.Connection,
+        decisions: str,
+        params: dict[str, object],
+        groups: dict[str, GroupSums],
+    ) -> None:
+        rows = conn.execute(
+            f"""
+            WITH d AS ({decisions})
+            SELECT d.grp, o.value_currency,
+                   SUM(CAST(ROUND(CAST(o.value_amount AS REAL) * 100) AS INTEGER))
+            FROM d JOIN outcomes o ON o.decision_id = d.decision_id
+            WHERE o.type = 'converted' AND o.value_amount IS NOT NULL
+              AND o.decision_us >= :since AND o.decision_us < :until
+            GROUP BY d.grp, o.value_currency
+            """,
+            params,
+        ).fetchall()
+        for grp, currency, cents in rows:
+            groups[grp].value_cents[currency] = int(cents)
+
+    @staticmethod
+    def _denials(
+        conn: sqlite3.Connection,
+        decisions: str,
+        params: dict[str, object],
+        groups: dict[str, GroupSums],
+    ) -> None:
+        rows = conn.execute(
+            f"""
+            WITH d AS ({decisions})
+            SELECT d.grp, v.policy_id, v.reason_code, COUNT(*), COUNT(DISTINCT v.decision_id)
+            FROM decision_verdicts v JOIN d ON d.decision_id = v.decision_id
+            WHERE v.outcome = 'deny' AND v.created_us >= :since AND v.created_us < :until
+            GROUP BY d.grp, v.policy_id, v.reason_code
+            """,
+            params,
+        ).fetchall()
+        for grp, policy, reason, proposals, decided in rows:
+            groups[grp].denials[(policy, reason)] = (proposals, decided)
+
+    @staticmethod
+    def _turnarounds(
+        conn: sqlite3.Connection,
+        decisions: str,
+        params: dict[str, object],
+        groups: dict[str, GroupSums],
+    ) -> None:
+        rows = conn.execute(
+            f"""
+            WITH d AS ({decisions})
+            SELECT d.grp, MIN(o.ts_us) - d.created_us
+            FROM d JOIN outcomes o ON o.decision_id = d.decision_id
+            WHERE d.approval_required = 1
+              AND (o.type IN {EXECUTION_IN} OR o.type = 'declined')
+            GROUP BY d.decision_id
+            """,
+            params,
+        ).fetchall()
+        for grp, micros in rows:
+            groups[grp].turnarounds_s.append(micros / 1_000_000)
+
+    def close(self) -> None:
+        self._db.close()
