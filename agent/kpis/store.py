@@ -4,8 +4,11 @@ scan of records in Python. They use the same predicates as a decision's lifecycl
 
 from __future__ import annotations
 
+import itertools
+import os
 import sqlite3
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
@@ -108,10 +111,9 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
                MAX(CASE WHEN o.type = 'no_response' THEN 1 ELSE 0 END) AS silent
         FROM outcomes o
         WHERE o.decision_us >= :since AND o.decision_us < :until
-          AND o.decision_id IN (SELECT decision_id FROM d)
-        GROUP BY o.decision_id
+        GROUP BY o.decision_us, o.decision_id
     ),
-    x AS (
+    x AS MATERIALIZED (
         SELECT d.*, {_window_case(config)} AS window_us,
                CASE WHEN COALESCE(o.executed, 0) = 1
                          OR EXISTS (SELECT 1 FROM events e WHERE {LINKED_WHERE})
@@ -124,7 +126,7 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
                CASE WHEN {IS_CONTACT} THEN 1 ELSE 0 END AS contact
         FROM d LEFT JOIN o ON o.decision_id = d.decision_id
     ),
-    y AS (
+    y AS MATERIALIZED (
         SELECT d.*,
                CASE WHEN d.contact = 1
                     AND EXISTS (SELECT 1 FROM decisions r WHERE {REPEAT_WHERE})
@@ -161,13 +163,38 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
     """
 
 
-class SqliteKpiReader:
-    """KpiReader on the SQLite file of the decision log."""
+def _slices(query: KpiQuery, parts: int) -> list[KpiQuery]:
+    """The window cut into ``parts`` consecutive slices: every figure is a sum over
+    decisions, so the slices' sums add up to the window's."""
+    step = (query.until - query.since) / parts
+    bounds = [query.since + step * i for i in range(parts)] + [query.until]
+    return [
+        query.model_copy(update={"since": start, "until": end})
+        for start, end in itertools.pairwise(bounds)
+        if start < end
+    ]
 
-    def __init__(self, path: Path) -> None:
+
+class SqliteKpiReader:
+    """KpiReader on the SQLite file of the decision log.
+
+    SQLite runs one query on one core; the window is cut into slices that run at once on
+    their own connections (sqlite3 releases the GIL while a statement runs) and add up."""
+
+    def __init__(self, path: Path, *, parallelism: int | None = None) -> None:
         self._db = SqliteDatabase(path)
+        self._parts = parallelism or min(4, os.cpu_count() or 1)
+        self._pool = ThreadPoolExecutor(self._parts, thread_name_prefix="nextbest-kpis")
 
     def kpis(self, query: KpiQuery, *, now: datetime, config: OutcomeConfig) -> KpiReport:
+        groups: dict[str, GroupSums] = defaultdict(GroupSums)
+        slices = _slices(query, self._parts)
+        for part in self._pool.map(lambda q: self._sums(q, now, config), slices):
+            for key, sums in part.items():
+                groups[key].add(sums)
+        return build_report(query, groups, now=now, repeat_contact_days=config.repeat_contact_days)
+
+    def _sums(self, query: KpiQuery, now: datetime, config: OutcomeConfig) -> dict[str, GroupSums]:
         decisions, params = _decisions(query)
         params |= {
             "now": to_micros(now),
@@ -184,7 +211,7 @@ class SqliteKpiReader:
         self._values(conn, decisions, params, groups)
         self._denials(conn, decisions, params, groups)
         self._turnarounds(conn, decisions, params, groups)
-        return build_report(query, groups, now=now, repeat_contact_days=config.repeat_contact_days)
+        return groups
 
     @staticmethod
     def _values(
@@ -217,10 +244,15 @@ class SqliteKpiReader:
     ) -> None:
         rows = conn.execute(
             f"""
-            WITH d AS ({decisions})
-            SELECT d.grp, v.policy_id, v.reason_code, COUNT(*), COUNT(DISTINCT v.decision_id)
-            FROM decision_verdicts v JOIN d ON d.decision_id = v.decision_id
-            WHERE v.outcome = 'deny' AND v.created_us >= :since AND v.created_us < :until
+            WITH d AS ({decisions}),
+            v AS MATERIALIZED (
+                SELECT created_us, decision_id, policy_id, reason_code, COUNT(*) AS proposals
+                FROM decision_verdicts
+                WHERE outcome = 'deny' AND created_us >= :since AND created_us < :until
+                GROUP BY created_us, decision_id, policy_id, reason_code
+            )
+            SELECT d.grp, v.policy_id, v.reason_code, SUM(v.proposals), COUNT(*)
+            FROM v JOIN d ON d.created_us = v.created_us AND d.decision_id = v.decision_id
             GROUP BY d.grp, v.policy_id, v.reason_code
             """,
             params,
@@ -237,12 +269,14 @@ class SqliteKpiReader:
     ) -> None:
         rows = conn.execute(
             f"""
-            WITH d AS ({decisions})
-            SELECT d.grp, MIN(o.ts_us) - d.created_us
-            FROM d JOIN outcomes o ON o.decision_id = d.decision_id
-            WHERE d.approval_required = 1
-              AND (o.type IN {EXECUTION_IN} OR o.type = 'declined')
-            GROUP BY d.decision_id
+            WITH d AS ({decisions}),
+            a AS MATERIALIZED (
+                SELECT decision_id, created_us, grp FROM d WHERE approval_required = 1
+            )
+            SELECT a.grp, MIN(o.ts_us) - a.created_us
+            FROM a JOIN outcomes o ON o.decision_id = a.decision_id
+            WHERE o.type IN {EXECUTION_IN} OR o.type = 'declined'
+            GROUP BY a.decision_id
             """,
             params,
         ).fetchall()
@@ -250,4 +284,5 @@ class SqliteKpiReader:
             groups[grp].turnarounds_s.append(micros / 1_000_000)
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
         self._db.close()

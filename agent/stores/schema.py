@@ -141,12 +141,24 @@ _V2: tuple[str, ...] = (
             THEN COALESCE(json_extract(record, '$.context.channel'), channel) ELSE channel END
     """,
     _append_only("decisions")[0],  # decisions_no_update again
-    "CREATE INDEX IF NOT EXISTS decisions_by_topic ON decisions (customer_id, topic, created_us)",
+    # The KPI queries read only these indexes, never the rows: a row's record is large, and
+    # the columns added above sit after it.
+    """
+    CREATE INDEX IF NOT EXISTS decisions_kpi ON decisions (
+        created_us, decision_id, customer_id, kind, effective_us, action_type, direction,
+        topic, interaction_id, safe_default, approval_required, effort_score, journey,
+        playbook_id, touch_channel, segment, mode
+    )
+    """,
+    """
+    CREATE INDEX IF NOT EXISTS decisions_by_topic
+        ON decisions (customer_id, topic, created_us, direction, kind, interaction_id)
+    """,
     """
     CREATE INDEX IF NOT EXISTS decisions_by_interaction
-        ON decisions (customer_id, interaction_id) WHERE interaction_id IS NOT NULL
+        ON decisions (customer_id, interaction_id, direction, kind, created_us, decision_id)
+        WHERE interaction_id IS NOT NULL
     """,
-    "CREATE INDEX IF NOT EXISTS decisions_by_journey ON decisions (journey, created_us)",
     # Guard verdicts other than allow, one row each, for the denial KPIs and log filters.
     """
     CREATE TABLE IF NOT EXISTS decision_verdicts (
@@ -160,7 +172,10 @@ _V2: tuple[str, ...] = (
         PRIMARY KEY (decision_id, proposal_id, policy_id)
     )
     """,
-    "CREATE INDEX IF NOT EXISTS verdicts_by_time ON decision_verdicts (created_us)",
+    """
+    CREATE INDEX IF NOT EXISTS verdicts_by_time
+        ON decision_verdicts (created_us, outcome, decision_id, policy_id, reason_code)
+    """,
     """
     INSERT INTO decision_verdicts
     SELECT d.decision_id, d.created_us,
@@ -189,7 +204,10 @@ _V2: tuple[str, ...] = (
         UNIQUE (decision_id, outcome_id)
     )
     """,
-    "CREATE INDEX IF NOT EXISTS outcomes_by_decision_time ON outcomes (decision_us, decision_id)",
+    """
+    CREATE INDEX IF NOT EXISTS outcomes_by_decision_time
+        ON outcomes (decision_us, decision_id, type)
+    """,
     *_append_only("outcomes"),
     # Events that name the decision they carried out (properties.decision_id), and events by
     # type for contact accounting and the transfer KPIs.
@@ -200,7 +218,7 @@ _V2: tuple[str, ...] = (
     """,
     """
     CREATE INDEX IF NOT EXISTS events_by_decision
-        ON events (decision_id) WHERE decision_id IS NOT NULL
+        ON events (decision_id, customer_id, type, ts_us) WHERE decision_id IS NOT NULL
     """,
     "CREATE INDEX IF NOT EXISTS events_by_type ON events (customer_id, type, ts_us)",
 )

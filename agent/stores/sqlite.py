@@ -8,6 +8,7 @@ write goes through :meth:`SqliteDatabase.write`, which takes the write lock up f
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -85,7 +86,10 @@ class SqliteDatabase:
         with self._lock:
             self._closed = True
             connections, self._connections = self._connections, []
-        for conn in connections:
+        for index, conn in enumerate(connections):
+            if index == 0:  # keep the query planner's statistics fresh, as SQLite advises
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA optimize")
             conn.close()
 
     def _open(self) -> sqlite3.Connection:
