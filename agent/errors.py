@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
     OUTCOME_CONFLICT = "outcome_conflict"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
     UNAUTHORIZED = "unauthorized"
 
 
@@ -26,6 +27,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.IDEMPOTENCY_MISMATCH: 409,
     ErrorCode.OUTCOME_CONFLICT: 409,
+    ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNAUTHORIZED: 401,
 }
 

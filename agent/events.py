@@ -50,11 +50,19 @@ class Event(BaseModel):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")] = Field(
         description="Stable event id, e.g. evt_01J..."
     )
-    ts: AwareDatetime
-    channel: Channel
-    type: EventType
+    ts: AwareDatetime = Field(
+        description="When it happened, timezone-aware, e.g. 2026-11-20T20:25:00Z."
+    )
+    channel: Channel = Field(description="Where it happened.")
+    type: EventType = Field(
+        description="Snake-case event type, e.g. login_failed, contact, checkout_abandoned; "
+        "unknown well-formed types are kept and shown, not scored."
+    )
     properties: dict[str, str | int | FiniteFloat | bool | None] = Field(
-        default_factory=dict, max_length=50
+        default_factory=dict,
+        max_length=50,
+        description='Up to 50 scalar details, e.g. {"page": "/help/billing", '
+        '"dwell_seconds": 180}.',
     )
     text: str | None = Field(
         default=None, max_length=4000, description="Customer free text, if any."

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from agent.service import Decider
 from api.deps import forbid_unknown_query, require_api_key
 from api.errors import install_error_handlers
+from api.limits import BodyLimit
 from api.routes import (
     briefings,
     customers,
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         dependencies=[Depends(forbid_unknown_query)],
     )
     app.state.settings = settings
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if decider is not None:
         app.state.decider = decider
     install_error_handlers(app)

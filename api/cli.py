@@ -69,7 +69,9 @@ def serve(
                 f"demo data: {report.customers} customers, {report.events} new events, "
                 f"{report.playbooks} playbooks in {settings.data_dir}"
             )
-            typer.echo(_history_line(asyncio.run(_seed_history(decider, clock, lookalikes))))
+            history = asyncio.run(_seed_history(decider, clock, lookalikes))
+            typer.echo(_history_line(history))
+            _print_history_kpis(decider, clock())
         finally:
             decider.close()
     if settings.workers > 1:  # each worker builds its own app from the same NEXTBEST_* settings
@@ -108,6 +110,12 @@ def _history_line(report: HistoryReport) -> str:
         f"demo history: {report.decisions} decisions, {report.outcomes} outcomes and "
         f"{report.events} events of {report.customers} lookalike customers over 90 days"
     )
+
+
+def _print_history_kpis(decider: Decider, now: datetime) -> None:
+    """The journey KPIs of the last 90 days, as GET /v1/kpis reports them."""
+    query = KpiQuery(since=now - timedelta(days=90), until=now)
+    print_kpis(asyncio.run(decider.kpis(query)), kpis_console())
 
 
 def _policy_lines(record: DecisionRecordV1) -> list[str]:
@@ -190,8 +198,7 @@ def demo(
             typer.echo(
                 "\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common())
             )
-            query = KpiQuery(since=now - timedelta(days=90), until=now)
-            print_kpis(asyncio.run(decider.kpis(query)), kpis_console())
+            _print_history_kpis(decider, now)
         finally:
             decider.close()
 

@@ -126,7 +126,7 @@ def print_kpis(report: KpiReport, console: Console) -> None:
 
 def kpis_command(
     since: Annotated[
-        datetime | None, typer.Option(help="Window start, UTC (default: 30 days before until).")
+        datetime | None, typer.Option(help="Window start, UTC (default: 90 days before until).")
     ] = None,
     until: Annotated[datetime | None, typer.Option(help="Window end, UTC (default: now).")] = None,
     journey: Annotated[str | None, typer.Option(help="Only this journey.")] = None,
@@ -140,7 +140,7 @@ def kpis_command(
     config = settings_or_exit().to_agent_config()
     now = datetime.now(UTC)
     end = until.replace(tzinfo=until.tzinfo or UTC) if until else now
-    start = since.replace(tzinfo=since.tzinfo or UTC) if since else end - timedelta(days=30)
+    start = since.replace(tzinfo=since.tzinfo or UTC) if since else end - timedelta(days=90)
     try:
         query = KpiQuery.model_validate(
             {"since": start, "until": end, "journey": journey, "kind": kind, "group_by": group_by}

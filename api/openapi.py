@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -13,7 +17,23 @@ __all__ = [
     "ErrorResponse",
     "FieldError",
     "errors",
+    "example",
+    "ok",
 ]
+
+_EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+
+
+@cache
+def example(name: str) -> Any:
+    """A response example from ``api/examples/<name>.json`` (real demo data, shortened)."""
+    return json.loads((_EXAMPLES_DIR / f"{name}.json").read_text())
+
+
+def ok(name: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entry showing the example ``name`` for a success status."""
+    return {status: {"content": {"application/json": {"example": example(name)}}}}
+
 
 CUSTOMER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
 DECISION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$"
@@ -76,7 +96,7 @@ _EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
         "Body too large",
         {
             "code": "payload_too_large",
-            "message": "request body over the 262144-byte limit",
+            "message": "request body over the 262144-byte limit (NEXTBEST_MAX_BODY_BYTES)",
             "field": "body",
         },
     ),
@@ -91,13 +111,61 @@ _EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses`` for these error statuses, in the real error shape."""
+_VARIANTS: dict[str, tuple[int, str, dict[str, Any]]] = {
+    "customer_not_found": (
+        404,
+        "Unknown customer",
+        {
+            "code": "customer_not_found",
+            "message": "customer 'c99_nobody' not found",
+            "field": "customer_id",
+        },
+    ),
+    "idempotency_mismatch": (
+        409,
+        "Idempotency-Key already used for a different request",
+        {
+            "code": "idempotency_mismatch",
+            "message": "Idempotency-Key was already used for a different request "
+            "(decision 'dec_01KAG4Z4W3QJ8RM5Y2N6T7V9XB')",
+            "field": "Idempotency-Key",
+        },
+    ),
+    "unknown_query": (
+        422,
+        "Invalid input: an unknown query parameter or a bad value",
+        {
+            "code": "invalid_input",
+            "message": "unknown query parameter 'customer' (this route takes: ...)",
+            "field": "query.customer",
+            "fields": [
+                {
+                    "path": "query.customer",
+                    "message": "unknown query parameter (this route takes: ...)",
+                }
+            ],
+        },
+    ),
+}
+"""Examples that fit some routes better than their status's usual one."""
+
+
+def errors(*statuses: int, variants: Iterable[str] = ()) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these error statuses, in the real error shape.
+
+    ``variants`` names examples that fit the route better than a status's usual one, e.g.
+    ``customer_not_found`` for a 404 about a customer, ``unknown_query`` for a route without
+    a body.
+    """
+    examples = dict(_EXAMPLES)
+    for name in variants:
+        status, description, example = _VARIANTS[name]
+        examples[status] = (description, example)
     return {
         status: {
             "model": ErrorResponse,
-            "description": _EXAMPLES[status][0],
-            "content": {"application/json": {"example": {"error": _EXAMPLES[status][1]}}},
+            "description": examples[status][0],
+            "content": {"application/json": {"example": {"error": examples[status][1]}}},
         }
         for status in statuses
     }

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_narrative: bool = True
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     reservation_ttl_s: int = Field(default=900, ge=0, le=7 * 86400)
     repeat_contact_days: int = Field(default=30, ge=1, le=365)
     transfer_window_minutes: int = Field(default=120, ge=1, le=7 * 24 * 60)

@@ -60,29 +60,37 @@ class CustomerFacts(_Frozen):
         return self.model_dump(mode="json")
 
 
-class ContactFact(_Frozen):
+class _Counted(_Frozen):
+    """Where a counted fact came from, and whether it was carried out or is only reserved."""
+
+    source: FactSource = Field(
+        default="decision", description="decision (a logged decision) or event (posted)."
+    )
+    ref: str = Field(default="", description="The decision id or the event id.")
+    status: FactStatus = Field(
+        default="executed",
+        description="executed (reported done, or an event) or reserved (recommended, no report "
+        "yet).",
+    )
+
+
+class ContactFact(_Counted):
     """A contact that reached the customer, or is reserved to."""
 
     ts: AwareDatetime = Field(description="When it reaches the customer.")
     action_type: ActionType = Field(description="The action, or the nearest one for an event.")
-    channel: Channel
-    purpose: Purpose
-    source: FactSource = "decision"
-    ref: str = Field(default="", description="The decision id or the event id.")
-    status: FactStatus = "executed"
+    channel: Channel = Field(description="The channel it reaches the customer on.")
+    purpose: Purpose = Field(description="service or marketing.")
 
 
-class IncentiveFact(_Frozen):
+class IncentiveFact(_Counted):
     """An incentive or goodwill credit given, or reserved."""
 
-    ts: AwareDatetime
-    action_type: ActionType
-    kind: str
-    value: Decimal
-    currency: str | None
-    source: FactSource = "decision"
-    ref: str = Field(default="", description="The decision id or the event id.")
-    status: FactStatus = "executed"
+    ts: AwareDatetime = Field(description="When it was given or reserved.")
+    action_type: ActionType = Field(description="offer_incentive or apply_goodwill_credit.")
+    kind: str = Field(description="Incentive kind, e.g. percent_discount, or goodwill_credit.")
+    value: Decimal = Field(description="Percent, money or months, as the kind says.")
+    currency: str | None = Field(description="ISO 4217 code for money values, else null.")
 
 
 class PolicyContext(_Frozen):

@@ -1,4 +1,5 @@
-"""Contact frequency caps per channel over a rolling window, counted from the decision log."""
+"""Contact frequency caps per channel over a rolling window, counting the contacts the snapshot
+holds: executed or reserved, from logged decisions or from events other systems posted."""
 
 from __future__ import annotations
 

@@ -45,9 +45,9 @@ class Verdict(BaseModel):
 
     policy_id: str = Field(description="Guard id, e.g. consent.")
     policy_version: str = Field(description="Version of the policy pack the guard ran under.")
-    outcome: Outcome
-    reason_code: ReasonCode
-    message: str
+    outcome: Outcome = Field(description="allow, deny, modify or require_approval.")
+    reason_code: ReasonCode = Field(description="Stable reason code, e.g. consent_missing.")
+    message: str = Field(description="The reason, for humans.")
     modified: ActionCall | None = Field(
         default=None, description="For outcome=modify: the call with patched arguments."
     )
@@ -60,7 +60,7 @@ class Evaluation(BaseModel):
 
     outcome: Outcome = Field(description="deny > require_approval > modify > allow.")
     call: ActionCall = Field(description="The call after every modification.")
-    verdicts: list[Verdict]
+    verdicts: list[Verdict] = Field(description="One per guard, in the order they ran.")
 
     @property
     def permitted(self) -> bool:

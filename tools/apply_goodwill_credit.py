@@ -40,8 +40,11 @@ class ApplyGoodwillCredit(ToolCallBase):
         reversible=False,
         contacts_customer=False,
     )
-    type: Literal[ActionType.APPLY_GOODWILL_CREDIT] = ActionType.APPLY_GOODWILL_CREDIT
-    args: ApplyGoodwillCreditArgs
+    type: Literal[ActionType.APPLY_GOODWILL_CREDIT] = Field(
+        default=ActionType.APPLY_GOODWILL_CREDIT,
+        description="Which action this is: always apply_goodwill_credit.",
+    )
+    args: ApplyGoodwillCreditArgs = Field(description="The action's arguments.")
 
     @property
     def cost(self) -> Decimal:

@@ -47,5 +47,8 @@ class HandoffToAgent(ToolCallBase):
         reversible=True,
         contacts_customer=False,
     )
-    type: Literal[ActionType.HANDOFF_TO_AGENT] = ActionType.HANDOFF_TO_AGENT
-    args: HandoffToAgentArgs
+    type: Literal[ActionType.HANDOFF_TO_AGENT] = Field(
+        default=ActionType.HANDOFF_TO_AGENT,
+        description="Which action this is: always handoff_to_agent.",
+    )
+    args: HandoffToAgentArgs = Field(description="The action's arguments.")

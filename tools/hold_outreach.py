@@ -27,5 +27,7 @@ class HoldOutreach(ToolCallBase):
         reversible=True,
         contacts_customer=False,
     )
-    type: Literal[ActionType.HOLD_OUTREACH] = ActionType.HOLD_OUTREACH
-    args: HoldOutreachArgs
+    type: Literal[ActionType.HOLD_OUTREACH] = Field(
+        default=ActionType.HOLD_OUTREACH, description="Which action this is: always hold_outreach."
+    )
+    args: HoldOutreachArgs = Field(description="The action's arguments.")

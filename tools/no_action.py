@@ -26,5 +26,7 @@ class NoAction(ToolCallBase):
         reversible=True,
         contacts_customer=False,
     )
-    type: Literal[ActionType.NO_ACTION] = ActionType.NO_ACTION
-    args: NoActionArgs
+    type: Literal[ActionType.NO_ACTION] = Field(
+        default=ActionType.NO_ACTION, description="Which action this is: always no_action."
+    )
+    args: NoActionArgs = Field(description="The action's arguments.")

@@ -63,8 +63,11 @@ class OfferIncentive(ToolCallBase):
         reversible=False,
         contacts_customer=True,
     )
-    type: Literal[ActionType.OFFER_INCENTIVE] = ActionType.OFFER_INCENTIVE
-    args: OfferIncentiveArgs
+    type: Literal[ActionType.OFFER_INCENTIVE] = Field(
+        default=ActionType.OFFER_INCENTIVE,
+        description="Which action this is: always offer_incentive.",
+    )
+    args: OfferIncentiveArgs = Field(description="The action's arguments.")
 
     @property
     def purpose(self) -> Purpose:

@@ -16,7 +16,9 @@ class OpenCaseArgs(ToolArgs):
     case_type: Identifier = Field(
         description="Case type, e.g. technical, billing_dispute, complaint."
     )
-    priority: Literal["low", "normal", "high", "urgent"] = Field(default="normal")
+    priority: Literal["low", "normal", "high", "urgent"] = Field(
+        default="normal", description="How urgently the owning team should act."
+    )
     queue: Identifier = Field(description="Team queue that owns the case.")
     summary: str = Field(min_length=1, max_length=500, description="What the case is about.")
 
@@ -33,5 +35,7 @@ class OpenCase(ToolCallBase):
         reversible=True,
         contacts_customer=False,
     )
-    type: Literal[ActionType.OPEN_CASE] = ActionType.OPEN_CASE
-    args: OpenCaseArgs
+    type: Literal[ActionType.OPEN_CASE] = Field(
+        default=ActionType.OPEN_CASE, description="Which action this is: always open_case."
+    )
+    args: OpenCaseArgs = Field(description="The action's arguments.")

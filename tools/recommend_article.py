@@ -39,5 +39,8 @@ class RecommendArticle(ToolCallBase):
         reversible=True,
         contacts_customer=False,
     )
-    type: Literal[ActionType.RECOMMEND_ARTICLE] = ActionType.RECOMMEND_ARTICLE
-    args: RecommendArticleArgs
+    type: Literal[ActionType.RECOMMEND_ARTICLE] = Field(
+        default=ActionType.RECOMMEND_ARTICLE,
+        description="Which action this is: always recommend_article.",
+    )
+    args: RecommendArticleArgs = Field(description="The action's arguments.")

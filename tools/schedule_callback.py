@@ -43,5 +43,8 @@ class ScheduleCallback(ToolCallBase):
         reversible=True,
         contacts_customer=True,
     )
-    type: Literal[ActionType.SCHEDULE_CALLBACK] = ActionType.SCHEDULE_CALLBACK
-    args: ScheduleCallbackArgs
+    type: Literal[ActionType.SCHEDULE_CALLBACK] = Field(
+        default=ActionType.SCHEDULE_CALLBACK,
+        description="Which action this is: always schedule_callback.",
+    )
+    args: ScheduleCallbackArgs = Field(description="The action's arguments.")

@@ -47,5 +47,7 @@ class SendMessage(ToolCallBase):
         reversible=False,
         contacts_customer=True,
     )
-    type: Literal[ActionType.SEND_MESSAGE] = ActionType.SEND_MESSAGE
-    args: SendMessageArgs
+    type: Literal[ActionType.SEND_MESSAGE] = Field(
+        default=ActionType.SEND_MESSAGE, description="Which action this is: always send_message."
+    )
+    args: SendMessageArgs = Field(description="The action's arguments.")

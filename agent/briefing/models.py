@@ -19,33 +19,44 @@ class Fact(_Frozen):
     """One checkable fact; every briefing claim cites facts by id."""
 
     id: str = Field(description="f1, f2, ... within the briefing.")
-    source: FactSource
+    source: FactSource = Field(description="Where the fact comes from.")
     ref: str = Field(description="Profile field path, event id, case id, playbook id@version, ...")
-    text: str
+    text: str = Field(description="The fact, stated plainly.")
 
 
 class BriefingItem(_Frozen):
-    text: str
-    fact_ids: list[str] = Field(min_length=1)
+    text: str = Field(description="One line for the agent to read.")
+    fact_ids: list[str] = Field(min_length=1, description="The facts it rests on: f1, f2, ...")
 
 
 class Briefing(_Frozen):
-    schema_version: Literal[1] = 1
-    briefing_id: str
-    decision_id: str
-    customer_id: str
-    created_at: AwareDatetime
-    customer_summary: list[BriefingItem]
-    trying_to_do: list[BriefingItem]
-    what_went_wrong: list[BriefingItem]
-    sentiment_and_effort: list[BriefingItem]
-    open_cases: list[BriefingItem]
-    recommended_action: list[BriefingItem]
-    talk_track: str | None
-    do_not: list[BriefingItem]
-    facts: list[Fact]
-    narrative: str
-    narrative_source: Literal["template", "llm"] = "template"
+    schema_version: Literal[1] = Field(default=1, description="Version of the briefing's shape.")
+    briefing_id: str = Field(description="Sortable id, e.g. brf_01KAG4Z4W3QJ8RM5Y2N6T7V9XC.")
+    decision_id: str = Field(description="The decision recorded with it.")
+    customer_id: str = Field(description="The customer, e.g. c13_amehta.")
+    created_at: AwareDatetime = Field(description="When it was composed (UTC).")
+    customer_summary: list[BriefingItem] = Field(
+        description="Who the customer is: tier, tenure, products."
+    )
+    trying_to_do: list[BriefingItem] = Field(description="What the customer is trying to do.")
+    what_went_wrong: list[BriefingItem] = Field(
+        description="Errors, failed attempts, transfers on the way."
+    )
+    sentiment_and_effort: list[BriefingItem] = Field(
+        description="How they feel, how hard it has been, churn risk."
+    )
+    open_cases: list[BriefingItem] = Field(description="Cases still open.")
+    recommended_action: list[BriefingItem] = Field(
+        description="What to do next, and the playbook it comes from."
+    )
+    talk_track: str | None = Field(description="Suggested words from that playbook, if it has any.")
+    do_not: list[BriefingItem] = Field(description="What the guards denied or adjusted, and why.")
+    facts: list[Fact] = Field(description="Every fact the items and the narrative cite.")
+    narrative: str = Field(description="A short paragraph citing facts as [f1].")
+    narrative_source: Literal["template", "llm"] = Field(
+        default="template",
+        description="template, or llm when an LLM wrote it and every claim checked out.",
+    )
 
     @property
     def sections(self) -> tuple[list[BriefingItem], ...]:

@@ -59,8 +59,9 @@ class GroupSums:
     no_response: int = 0
     contacts: int = 0
     contacts_known: int = 0
-    """Contacts whose repeat window closed, or that already had a repeat."""
+    """Contacts whose repeat window has closed: only those can be judged without bias."""
     repeated: int = 0
+    """Of those, the ones with a repeat contact."""
     transfers: int = 0
     transfers_squared: int = 0
     effort_sum: float = 0.0
@@ -152,13 +153,14 @@ class KpiGroup(BaseModel):
     acceptance: Rate = Field(description="Accepted or converted, of the executed.")
     conversion: Rate = Field(description="Converted, of the executed.")
     no_response: Rate = Field(
-        description="No response (reported, or the window closed), of the executed whose "
-        "window closed or that had a response."
+        description="No response, of the executed decisions whose response window has closed "
+        "(action types without a window are not judged)."
     )
     value: list[MoneyTotal] = Field(description="Converted value, per currency.")
     repeat_contact: Rate = Field(
         description="Inbound contacts followed by another on the same topic within the repeat "
-        "window, of the contacts whose window closed or that already had one."
+        "window, of the contacts whose window has closed (younger ones cannot be judged "
+        "without bias)."
     )
     first_contact_resolution: Rate = Field(
         description="Inbound contacts with no repeat within the window (same denominator)."

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import sqlite3
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -107,8 +106,7 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
                MAX(CASE WHEN o.type = 'declined' THEN 1 ELSE 0 END) AS declined,
                MAX(CASE WHEN o.type IN ('accepted', 'converted') THEN 1 ELSE 0 END) AS accepted,
                MAX(CASE WHEN o.type = 'converted' THEN 1 ELSE 0 END) AS converted,
-               MAX(CASE WHEN o.type IN {RESPONSE_IN} THEN 1 ELSE 0 END) AS responded,
-               MAX(CASE WHEN o.type = 'no_response' THEN 1 ELSE 0 END) AS silent
+               MAX(CASE WHEN o.type IN {RESPONSE_IN} THEN 1 ELSE 0 END) AS responded
         FROM outcomes o
         WHERE o.decision_us >= :since AND o.decision_us < :until
         GROUP BY o.decision_us, o.decision_id
@@ -122,13 +120,12 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
                COALESCE(o.accepted, 0) AS accepted,
                COALESCE(o.converted, 0) AS converted,
                COALESCE(o.responded, 0) AS responded,
-               COALESCE(o.silent, 0) AS silent,
                CASE WHEN {IS_CONTACT} THEN 1 ELSE 0 END AS contact
         FROM d LEFT JOIN o ON o.decision_id = d.decision_id
     ),
     y AS MATERIALIZED (
         SELECT d.*,
-               CASE WHEN d.contact = 1
+               CASE WHEN d.contact = 1 AND d.created_us + :repeat_us <= :now
                     AND EXISTS (SELECT 1 FROM decisions r WHERE {REPEAT_WHERE})
                     THEN 1 ELSE 0 END AS repeated,
                CASE WHEN d.contact = 1
@@ -144,14 +141,12 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
                      AND created_us + :ttl_us <= :now THEN 1 ELSE 0 END),
            SUM(executed * accepted),
            SUM(executed * converted),
-           SUM(executed * responded),
-           SUM(CASE WHEN executed = 1 AND responded = 0
-                     AND (silent = 1
-                          OR (window_us IS NOT NULL AND effective_us + window_us <= :now))
-                    THEN 1 ELSE 0 END),
+           SUM(CASE WHEN executed = 1 AND window_us IS NOT NULL
+                     AND effective_us + window_us <= :now THEN responded ELSE 0 END),
+           SUM(CASE WHEN executed = 1 AND window_us IS NOT NULL
+                     AND effective_us + window_us <= :now THEN 1 - responded ELSE 0 END),
            SUM(contact),
-           SUM(CASE WHEN contact = 1 AND (repeated = 1 OR created_us + :repeat_us <= :now)
-                    THEN 1 ELSE 0 END),
+           SUM(CASE WHEN contact = 1 AND created_us + :repeat_us <= :now THEN 1 ELSE 0 END),
            SUM(repeated),
            SUM(transfers),
            SUM(transfers * transfers),
@@ -160,6 +155,49 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
            SUM(safe_default),
            SUM(approval_required)
     FROM y GROUP BY grp
+    """
+
+
+def _values_sql(decisions: str) -> str:
+    """Converted value per group and currency, in cents (exact for 2-decimal amounts)."""
+    return f"""
+    WITH d AS ({decisions})
+    SELECT d.grp, o.value_currency,
+           SUM(CAST(ROUND(CAST(o.value_amount AS REAL) * 100) AS INTEGER))
+    FROM d JOIN outcomes o ON o.decision_id = d.decision_id
+    WHERE o.type = 'converted' AND o.value_amount IS NOT NULL
+      AND o.decision_us >= :since AND o.decision_us < :until
+    GROUP BY d.grp, o.value_currency
+    """
+
+
+def _denials_sql(decisions: str) -> str:
+    """Denied proposals and the decisions they were in, per group, policy and reason."""
+    return f"""
+    WITH d AS ({decisions}),
+    v AS MATERIALIZED (
+        SELECT created_us, decision_id, policy_id, reason_code, COUNT(*) AS proposals
+        FROM decision_verdicts
+        WHERE outcome = 'deny' AND created_us >= :since AND created_us < :until
+        GROUP BY created_us, decision_id, policy_id, reason_code
+    )
+    SELECT d.grp, v.policy_id, v.reason_code, SUM(v.proposals), COUNT(*)
+    FROM v JOIN d ON d.created_us = v.created_us AND d.decision_id = v.decision_id
+    GROUP BY d.grp, v.policy_id, v.reason_code
+    """
+
+
+def _turnarounds_sql(decisions: str) -> str:
+    """Microseconds from each decision that needed approval to its first release report."""
+    return f"""
+    WITH d AS ({decisions}),
+    a AS MATERIALIZED (
+        SELECT decision_id, created_us, grp FROM d WHERE approval_required = 1
+    )
+    SELECT a.grp, MIN(o.ts_us) - a.created_us
+    FROM a JOIN outcomes o ON o.decision_id = a.decision_id
+    WHERE o.type IN {EXECUTION_IN} OR o.type = 'declined'
+    GROUP BY a.decision_id
     """
 
 
@@ -208,80 +246,15 @@ class SqliteKpiReader:
             sums = groups[grp]
             for name, value in zip(_SUMMED, figures, strict=True):
                 setattr(sums, name, value or 0)
-        self._values(conn, decisions, params, groups)
-        self._denials(conn, decisions, params, groups)
-        self._turnarounds(conn, decisions, params, groups)
-        return groups
-
-    @staticmethod
-    def _values(
-        conn: sqlite3.Connection,
-        decisions: str,
-        params: dict[str, object],
-        groups: dict[str, GroupSums],
-    ) -> None:
-        rows = conn.execute(
-            f"""
-            WITH d AS ({decisions})
-            SELECT d.grp, o.value_currency,
-                   SUM(CAST(ROUND(CAST(o.value_amount AS REAL) * 100) AS INTEGER))
-            FROM d JOIN outcomes o ON o.decision_id = d.decision_id
-            WHERE o.type = 'converted' AND o.value_amount IS NOT NULL
-              AND o.decision_us >= :since AND o.decision_us < :until
-            GROUP BY d.grp, o.value_currency
-            """,
-            params,
-        ).fetchall()
-        for grp, currency, cents in rows:
+        for grp, currency, cents in conn.execute(_values_sql(decisions), params):
             groups[grp].value_cents[currency] = int(cents)
-
-    @staticmethod
-    def _denials(
-        conn: sqlite3.Connection,
-        decisions: str,
-        params: dict[str, object],
-        groups: dict[str, GroupSums],
-    ) -> None:
-        rows = conn.execute(
-            f"""
-            WITH d AS ({decisions}),
-            v AS MATERIALIZED (
-                SELECT created_us, decision_id, policy_id, reason_code, COUNT(*) AS proposals
-                FROM decision_verdicts
-                WHERE outcome = 'deny' AND created_us >= :since AND created_us < :until
-                GROUP BY created_us, decision_id, policy_id, reason_code
-            )
-            SELECT d.grp, v.policy_id, v.reason_code, SUM(v.proposals), COUNT(*)
-            FROM v JOIN d ON d.created_us = v.created_us AND d.decision_id = v.decision_id
-            GROUP BY d.grp, v.policy_id, v.reason_code
-            """,
-            params,
-        ).fetchall()
-        for grp, policy, reason, proposals, decided in rows:
+        for grp, policy, reason, proposals, decided in conn.execute(
+            _denials_sql(decisions), params
+        ):
             groups[grp].denials[(policy, reason)] = (proposals, decided)
-
-    @staticmethod
-    def _turnarounds(
-        conn: sqlite3.Connection,
-        decisions: str,
-        params: dict[str, object],
-        groups: dict[str, GroupSums],
-    ) -> None:
-        rows = conn.execute(
-            f"""
-            WITH d AS ({decisions}),
-            a AS MATERIALIZED (
-                SELECT decision_id, created_us, grp FROM d WHERE approval_required = 1
-            )
-            SELECT a.grp, MIN(o.ts_us) - a.created_us
-            FROM a JOIN outcomes o ON o.decision_id = a.decision_id
-            WHERE o.type IN {EXECUTION_IN} OR o.type = 'declined'
-            GROUP BY a.decision_id
-            """,
-            params,
-        ).fetchall()
-        for grp, micros in rows:
+        for grp, micros in conn.execute(_turnarounds_sql(decisions), params):
             groups[grp].turnarounds_s.append(micros / 1_000_000)
+        return groups
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)

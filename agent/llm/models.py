@@ -17,9 +17,9 @@ class _Frozen(BaseModel):
 class LLMUsage(_Frozen):
     """Token counts as the server reported them (zeros when it reported none)."""
 
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
+    prompt_tokens: int = Field(default=0, description="Tokens in the prompt.")
+    completion_tokens: int = Field(default=0, description="Tokens in the answer.")
+    total_tokens: int = Field(default=0, description="Both together.")
 
 
 class ToolCallOut(_Frozen):
@@ -46,12 +46,14 @@ class ChatResult(_Frozen):
 class LLMCallTrace(_Frozen):
     """What a decision record keeps of one LLM call: enough to explain and replay it."""
 
-    purpose: Literal["plan", "repair", "narrative"] | str
-    model: str
-    latency_ms: float
-    attempts: int
-    usage: LLMUsage
-    prompt_version: str
+    purpose: Literal["plan", "repair", "narrative"] | str = Field(
+        description="What the call was for: plan, repair or narrative."
+    )
+    model: str = Field(description="The model the server says answered.")
+    latency_ms: float = Field(description="Whole call in milliseconds, retries included.")
+    attempts: int = Field(description="HTTP attempts made (1 without retries).")
+    usage: LLMUsage = Field(description="Token counts.")
+    prompt_version: str = Field(description="Hash of the prompt templates, e.g. p-3f1c0a9b2d4e.")
     outcome: str = Field(description='"ok", "rejected", or an LLMError code.')
 
 

@@ -103,17 +103,17 @@ class EventCase(_Frozen):
     """A case another system opened (a ``case_opened`` event) and no event closed."""
 
     case_id: str = Field(description="properties.case_id, or the event id when absent.")
-    case_type: str
-    opened_at: AwareDatetime
+    case_type: str = Field(description="properties.case_type, e.g. complaint.")
+    opened_at: AwareDatetime = Field(description="When the case_opened event happened.")
     ref: str = Field(description="The case_opened event's id.")
 
 
 class ConsentWithdrawal(_Frozen):
     """The customer unsubscribed: consent for this channel and purpose is withdrawn from ts."""
 
-    channel: Channel
-    purpose: Purpose
-    ts: AwareDatetime
+    channel: Channel = Field(description="The channel unsubscribed from.")
+    purpose: Purpose = Field(description="The purpose withdrawn, usually marketing.")
+    ts: AwareDatetime = Field(description="When it was withdrawn.")
     source: str = Field(description="decision (an unsubscribed outcome) or event.")
     ref: str = Field(description="The decision id or the event id.")
 

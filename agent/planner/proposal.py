@@ -26,6 +26,10 @@ class PlannerNote(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    playbook_id: str
-    action_type: str
-    note: str
+    playbook_id: str = Field(
+        description="The playbook as id@version, e.g. billing-dispute-acknowledge@1, or llm."
+    )
+    action_type: str = Field(
+        description="The action skipped, e.g. offer_incentive, or * for the whole playbook."
+    )
+    note: str = Field(description="Why it was skipped.")

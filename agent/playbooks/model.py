@@ -21,8 +21,10 @@ class PlaybookAction(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    type: ActionType
-    args: dict[str, Any] = Field(default_factory=dict)
+    type: ActionType = Field(description="The action to propose.")
+    args: dict[str, Any] = Field(
+        default_factory=dict, description="Default arguments; the planner fills the rest."
+    )
     weight: float = Field(default=0.5, ge=0, le=1, description="Prior propensity of success.")
     value: float = Field(default=1.0, ge=0, description="Business value if it succeeds (relative).")
     when: str | None = Field(default=None, description="Extra CEL condition for this action only.")

@@ -6,12 +6,13 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agent.briefing.models import Briefing
 from agent.briefing.render import render_markdown
 from agent.record import DecideRequest
 from api.deps import DeciderDep
+from api.openapi import errors
 from api.routes.decide import IdempotencyKey
 
 __all__ = ["BriefingResponse", "router"]
@@ -20,23 +21,29 @@ router = APIRouter(tags=["briefings"])
 
 
 class BriefingResponse(BaseModel):
-    briefing_id: str
-    decision_id: str
-    briefing: Briefing
-    markdown: str
+    briefing_id: str = Field(description="Sortable id, e.g. brf_01KAG4Z4W3QJ8RM5Y2N6T7V9XC.")
+    decision_id: str = Field(description="The decision recorded with it (kind briefing).")
+    briefing: Briefing = Field(description="The briefing, every claim citing its facts.")
+    markdown: str = Field(description="The same briefing as Markdown, ready to show an agent.")
 
 
 @router.post(
     "/v1/briefings",
     response_model=BriefingResponse,
-    responses={200: {"content": {"text/markdown": {}}}},
+    responses={
+        200: {"content": {"text/markdown": {}}},
+        **errors(401, 404, 409, 413, 422, variants=("customer_not_found", "idempotency_mismatch")),
+    },
 )
 async def create_briefing(
     body: DecideRequest,
     decider: DeciderDep,
     response: Response,
     idempotency_key: IdempotencyKey = None,
-    format: Literal["json", "markdown"] = Query(default="json"),
+    format: Literal["json", "markdown"] = Query(
+        default="json",
+        description="json (default), or markdown for the briefing alone as text/markdown.",
+    ),
 ) -> BriefingResponse | Response:
     """What the customer tried, what went wrong, how they feel, what to do and not to do."""
     result = await decider.brief(body, idempotency_key=idempotency_key)

@@ -6,32 +6,45 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.record import DecideRequest, DecisionRecordV1, Mode, RankedAction
 from api.deps import DeciderDep
+from api.openapi import errors
 
 __all__ = ["DecideResponse", "IdempotencyKey", "router"]
 
 router = APIRouter(tags=["decide"])
 
 IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Your key for this request, 1-200 chars, e.g. journey-run-8812:c13_amehta. "
+        "A retry with the same key and body replays the first answer (Idempotent-Replayed: "
+        "true); the same key with another body is a 409.",
+    ),
 ]
 
 
 class ActionOut(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    type: str
-    args: dict[str, Any]
+    type: str = Field(description="The action, e.g. send_message or handoff_to_agent.")
+    args: dict[str, Any] = Field(
+        description="Its arguments, as the action's tool takes them (after policy changes)."
+    )
 
 
 class AlternativeOut(ActionOut):
-    score: float
-    probability: float
-    outcome: str
-    playbook_id: str | None
+    score: float = Field(
+        description="Arbitration score: propensity x value x context weight x lever."
+    )
+    probability: float = Field(description="Probability this action would be chosen, 0..1.")
+    outcome: str = Field(description="The guards' combined outcome: allow, modify, ...")
+    playbook_id: str | None = Field(description="The playbook it came from, if any.")
 
     @classmethod
     def from_ranked(cls, ranked: RankedAction) -> AlternativeOut:
@@ -46,37 +59,47 @@ class AlternativeOut(ActionOut):
 
 
 class PlaybookOut(BaseModel):
-    id: str
-    version: int
-    title: str
-    score: float
+    id: str = Field(description="Playbook id, e.g. billing-double-charge-open-case.")
+    version: int = Field(description="The version retrieved.")
+    title: str = Field(description="Playbook title.")
+    score: float = Field(description="Cosine similarity to the retrieval query, 0..1.")
 
 
 class VerdictOut(BaseModel):
-    proposal_id: str
-    type: str
-    policy_id: str
-    policy_version: str
-    outcome: str
-    reason_code: str
-    message: str
+    proposal_id: str = Field(description="The proposal judged: p1, p2, ...")
+    type: str = Field(description="The proposed action, e.g. send_message.")
+    policy_id: str = Field(description="The guard, e.g. consent or quiet_hours.")
+    policy_version: str = Field(description="Version of the policy pack it ran under.")
+    outcome: str = Field(description="allow, deny, modify or require_approval.")
+    reason_code: str = Field(description="Stable reason code, e.g. consent_missing.")
+    message: str = Field(description="The reason, for humans.")
 
 
 class DecideResponse(BaseModel):
-    decision_id: str
-    created_at: datetime
-    customer_id: str
-    action: ActionOut
-    approval_required: bool
-    alternatives: list[AlternativeOut]
-    rationale: str
-    playbooks: list[PlaybookOut]
-    verdicts: list[VerdictOut]
-    mode: Mode
-    mode_reason: str
-    safe_default: bool
-    policy_pack_version: str
-    timings_ms: dict[str, float]
+    decision_id: str = Field(description="Sortable id, e.g. dec_01KAG4Z4W3QJ8RM5Y2N6T7V9XB.")
+    created_at: datetime = Field(description="When it was decided (UTC).")
+    customer_id: str = Field(description="The customer, e.g. c13_amehta.")
+    action: ActionOut = Field(description="The next best action: carry this out.")
+    approval_required: bool = Field(
+        description="True when a human must approve the action before it runs."
+    )
+    alternatives: list[AlternativeOut] = Field(
+        description="The other permitted actions, best first."
+    )
+    rationale: str = Field(description="Why this action won, for humans.")
+    playbooks: list[PlaybookOut] = Field(description="The playbooks retrieved, best first.")
+    verdicts: list[VerdictOut] = Field(description="Every guard's verdict on every proposal.")
+    mode: Mode = Field(description="Planner that ran: rules, llm, llm_repaired or fallback_rules.")
+    mode_reason: str = Field(description="Why this mode: the LLM's error or what was repaired.")
+    safe_default: bool = Field(
+        description="True when no proposal survived the guards and a safe default was used."
+    )
+    policy_pack_version: str = Field(
+        description="The policy pack the guards ran under, e.g. default@2026.11.1."
+    )
+    timings_ms: dict[str, float] = Field(
+        description="Milliseconds per step: load_context, retrieve, plan, guard, ..."
+    )
 
     @classmethod
     def from_record(cls, record: DecisionRecordV1) -> DecideResponse:
@@ -114,7 +137,13 @@ class DecideResponse(BaseModel):
         )
 
 
-@router.post("/v1/decide", response_model=DecideResponse)
+@router.post(
+    "/v1/decide",
+    response_model=DecideResponse,
+    responses=errors(
+        401, 404, 409, 413, 422, variants=("customer_not_found", "idempotency_mismatch")
+    ),
+)
 async def decide(
     body: DecideRequest,
     decider: DeciderDep,

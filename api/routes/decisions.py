@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from agent.errors import ErrorCode, NextbestError
@@ -13,6 +13,7 @@ from agent.outcomes import DecisionState, Lifecycle
 from agent.record import DecisionRecordV1, Mode
 from agent.stores.decision_log import DecisionQuery
 from api.deps import DeciderDep
+from api.openapi import CUSTOMER_ID_PATTERN, errors, ok
 from tools import ActionType
 
 __all__ = ["DecisionDetail", "DecisionPage", "DecisionSummary", "router"]
@@ -21,15 +22,15 @@ router = APIRouter(tags=["decisions"])
 
 
 class DecisionSummary(BaseModel):
-    decision_id: str
-    created_at: datetime
-    customer_id: str
-    kind: str
-    action_type: ActionType
-    mode: Mode
-    safe_default: bool
-    approval_required: bool
-    state: DecisionState
+    decision_id: str = Field(description="Sortable id, e.g. dec_01KAG4Z4W3QJ8RM5Y2N6T7V9XB.")
+    created_at: datetime = Field(description="When it was decided (UTC).")
+    customer_id: str = Field(description="The customer, e.g. c13_amehta.")
+    kind: str = Field(description="decision or briefing.")
+    action_type: ActionType = Field(description="The chosen action.")
+    mode: Mode = Field(description="Planner that ran: rules, llm, llm_repaired or fallback_rules.")
+    safe_default: bool = Field(description="True when no proposal survived the guards.")
+    approval_required: bool = Field(description="True when the action waits for approval.")
+    state: DecisionState = Field(description="recommended, executed, declined or expired, now.")
 
     @classmethod
     def from_record(cls, record: DecisionRecordV1, state: DecisionState) -> DecisionSummary:
@@ -56,23 +57,47 @@ class DecisionDetail(DecisionRecordV1):
 
 
 class DecisionPage(BaseModel):
-    items: list[DecisionSummary]
-    next_cursor: str | None
+    items: list[DecisionSummary] = Field(description="Up to `limit` decisions, newest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page."
+    )
 
 
-@router.get("/v1/decisions", response_model=DecisionPage)
+@router.get(
+    "/v1/decisions",
+    response_model=DecisionPage,
+    responses={
+        **ok("decision_page"),
+        **errors(400, 401, 422, variants=("unknown_query",)),
+    },
+)
 async def list_decisions(
     decider: DeciderDep,
     customer_id: Annotated[
-        str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+        str | None,
+        Query(pattern=CUSTOMER_ID_PATTERN, description="Only this customer's, e.g. c13_amehta."),
     ] = None,
-    action_type: ActionType | None = None,
-    mode: Mode | None = None,
-    kind: Annotated[str | None, Query(pattern="^(decision|briefing)$")] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    action_type: Annotated[
+        ActionType | None, Query(description="Only those whose chosen action is this.")
+    ] = None,
+    mode: Annotated[Mode | None, Query(description="Only those decided in this mode.")] = None,
+    kind: Annotated[
+        str | None,
+        Query(pattern="^(decision|briefing)$", description="Only decisions or only briefings."),
+    ] = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="Created at or after this moment, e.g. 2026-11-20T00:00:00Z."),
+    ] = None,
+    until: Annotated[
+        AwareDatetime | None,
+        Query(description="Created before this moment (timezone required, like since)."),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size, 1-200.")] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=500, description="`next_cursor` of the previous page (400 if invalid)."),
+    ] = None,
 ) -> DecisionPage:
     """Newest first. ``since``/``until`` need a timezone (e.g. ``2026-11-20T00:00:00Z``)."""
     try:
@@ -96,8 +121,20 @@ async def list_decisions(
     )
 
 
-@router.get("/v1/decisions/{decision_id}", response_model=DecisionDetail)
-async def get_decision(decision_id: str, decider: DeciderDep) -> DecisionDetail:
+@router.get(
+    "/v1/decisions/{decision_id}",
+    response_model=DecisionDetail,
+    responses={
+        **ok("decision"),
+        **errors(401, 404, 422, variants=("unknown_query",)),
+    },
+)
+async def get_decision(
+    decision_id: Annotated[
+        str, Path(description="The decision's id, e.g. dec_01KAG4Z4W3QJ8RM5Y2N6T7V9XB.")
+    ],
+    decider: DeciderDep,
+) -> DecisionDetail:
     """The full record (inputs as seen, signals, playbooks, every proposal and verdict, what
     the guards counted, timings) and its lifecycle: state, reported and derived outcomes."""
     record = await decider.get_decision(decision_id)

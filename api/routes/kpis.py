@@ -11,21 +11,28 @@ from pydantic import AwareDatetime, ValidationError
 from agent.errors import ErrorCode, NextbestError
 from agent.kpis import GroupBy, KpiQuery, KpiReport
 from api.deps import DeciderDep
-from api.openapi import errors
+from api.openapi import errors, ok
 
 __all__ = ["DEFAULT_WINDOW", "router"]
 
 router = APIRouter(tags=["kpis"])
 
-DEFAULT_WINDOW = timedelta(days=30)
+DEFAULT_WINDOW = timedelta(days=90)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-@router.get("/v1/kpis", response_model=KpiReport, responses=errors(401, 422))
+@router.get(
+    "/v1/kpis",
+    response_model=KpiReport,
+    responses={
+        **ok("kpis"),
+        **errors(401, 422, variants=("unknown_query",)),
+    },
+)
 async def kpis(
     decider: DeciderDep,
     since: Annotated[
-        AwareDatetime | None, Query(description="Window start (default: 30 days before until).")
+        AwareDatetime | None, Query(description="Window start (default: 90 days before until).")
     ] = None,
     until: Annotated[
         AwareDatetime | None,

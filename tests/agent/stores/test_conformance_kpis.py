@@ -78,8 +78,10 @@ def timeline(
     t.report("second_call", "executed", timedelta(minutes=1))
     t.event("transfer-1", "transfer", NOW - 35 * DAY + timedelta(minutes=20))
     t.event("transfer-late", "transfer", NOW - 35 * DAY + timedelta(hours=5))
-    # a contact whose repeat window is still open: not judged yet
-    t.decide("open_call", NOW - 20 * DAY, context=CHAT, intent="lost_card", journey="access")
+    # contacts whose repeat window is still open: not judged yet, even the one already repeated
+    access = {"context": CHAT, "intent": "lost_card", "journey": "access"}
+    t.decide("open_call", NOW - 20 * DAY, **access)
+    t.decide("open_repeat", NOW - 12 * DAY, **access)
     # outbound cart e-mails: converted, declined, expired, silent, and one just decided
     cart = {"journey": "cart_recovery"}
     t.decide("converted", NOW - 10 * DAY, **cart)
@@ -128,7 +130,7 @@ def test_contact_kpis_by_journey(timeline: Timeline, kpis: KpiReader) -> None:
     access = _group(report, "access")
     assert (access.repeat_contact.n, access.first_contact_resolution.n) == (0, 0)
     assert access.repeat_contact.value is None
-    assert access.transfers_per_contact.n == 1
+    assert access.transfers_per_contact.n == 2
 
 
 def test_execution_response_and_value_kpis(timeline: Timeline, kpis: KpiReader) -> None:
@@ -155,10 +157,10 @@ def test_governance_kpis(timeline: Timeline, kpis: KpiReader) -> None:
     assert (retention.approval.required.k, retention.approval.released) == (1, 1)
     assert retention.approval.turnaround_median_s == 7200
     overall = report.overall
-    assert overall.decisions == sum(g.decisions for g in report.groups) == 11
+    assert overall.decisions == sum(g.decisions for g in report.groups) == 12
     assert overall.denials == retention.denials
     assert overall.effort.value == pytest.approx(0.1)
-    assert (overall.safe_default.k, overall.safe_default.n) == (0, 11)
+    assert (overall.safe_default.k, overall.safe_default.n) == (0, 12)
 
 
 def test_filters_and_groupings(timeline: Timeline, kpis: KpiReader) -> None:
@@ -166,12 +168,12 @@ def test_filters_and_groupings(timeline: Timeline, kpis: KpiReader) -> None:
     assert [g.key for g in only_cart.groups] == ["cart_recovery"]
     by_action = kpis.kpis(_query(group_by="action_type"), now=NOW, config=CONFIG)
     assert {g.key: g.decisions for g in by_action.groups} == {
-        "send_message": 8,
+        "send_message": 9,
         "handoff_to_agent": 2,
         "apply_goodwill_credit": 1,
     }
     by_channel = kpis.kpis(_query(group_by="channel"), now=NOW, config=CONFIG)
-    assert {g.key: g.decisions for g in by_channel.groups}["chat"] == 3  # the inbound contacts
+    assert {g.key: g.decisions for g in by_channel.groups}["chat"] == 4  # the inbound contacts
     by_playbook = kpis.kpis(_query(group_by="playbook"), now=NOW, config=CONFIG)
     assert [g.key for g in by_playbook.groups] == ["pb_help"]
     window = kpis.kpis(_query(since=NOW - 11 * DAY, until=NOW - 8 * DAY), now=NOW, config=CONFIG)
@@ -188,10 +190,16 @@ def test_kpis_agree_with_each_decisions_lifecycle(
         assert facts is not None
         rows = outcomes.outcomes_of([record.decision_id])[record.decision_id]
         lives.append(lifecycle(facts, rows, outcomes.followups(facts, CONFIG), NOW, CONFIG))
+    closed = NOW - timedelta(days=CONFIG.repeat_contact_days)
     fcr = [life.first_contact_resolution for life in lives]
+    judged = [
+        life.first_contact_resolution
+        for life, record in zip(lives, timeline.records.values(), strict=True)
+        if record.created_at <= closed
+    ]
     overall = report.overall
-    assert overall.first_contact_resolution.k == fcr.count(True)
-    assert overall.repeat_contact.k == fcr.count(False)
+    assert overall.first_contact_resolution.k == judged.count(True) == fcr.count(True)
+    assert overall.repeat_contact.k == judged.count(False) == fcr.count(False) - 1
     assert overall.execution.k == sum(life.state == "executed" for life in lives)
     assert overall.no_response.k == sum(
         any(d.type == "no_response" for d in life.derived) for life in lives

@@ -1,0 +1,1 @@
+"""Response examples for the OpenAPI spec: real demo data, shortened (JSON files)."""
