@@ -17,7 +17,7 @@ from api.cli_settings import settings_or_exit
 
 __all__ = ["kpis_command", "kpis_console", "print_kpis"]
 
-_WIDTH = 132
+_WIDTH = 150
 """The tables' width: both fit on one line each at this width."""
 
 
@@ -62,7 +62,7 @@ def _table(title: str, key: str, columns: list[str]) -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
     table.add_column(key, no_wrap=True)
     for column in columns:
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=column == "top denial")
     return table
 
 
