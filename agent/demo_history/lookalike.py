@@ -1,34 +1,20 @@
-"""The demo history: 90 days of decisions, outcomes and follow-up events, so the journey KPIs
-have something to measure on the first run.
-
-Lookalikes of the demo customers (same situation, other names, tiers, consents and dates) live
-through their archetype's situation a few times. Each step goes through the real path: profiles
-and events into the customer store, every decision through ``Decider.decide`` (and briefings
-through ``Decider.brief``) under a clock set to the simulated moment, every outcome through
-``Decider.record_outcome``. How the simulated customers respond is data
-(``data/demo/history.yaml``), drawn from a generator seeded per lookalike: the history is the
-same on every run, whatever order the lookalikes run in.
-"""
+"""One simulated customer: an archetype's situation under another name, lived a few times
+through the real decide path, the outcome API and the customer store."""
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import math
 import random
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
-
 from agent.context import RequestContext
-from agent.demo import DEMO_DIR, DemoCustomer, load_demo_customers
+from agent.demo import DemoCustomer
+from agent.demo_history.spec import HistoryReport, HistorySpec, SimulatedClock
 from agent.events import Event
 from agent.outcomes import OutcomeIn
 from agent.profile import Profile, Tier
@@ -39,73 +25,7 @@ from tools import ActionType, Channel, Purpose
 if TYPE_CHECKING:
     from agent.service import Decider
 
-__all__ = ["HistoryReport", "HistorySpec", "SimulatedClock", "load_history_spec", "seed_history"]
-
-
-class ActionResponse(BaseModel):
-    """How simulated customers respond to one kind of action, once it was carried out."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    execute: float = Field(ge=0, le=1)
-    accept: float = Field(default=0, ge=0, le=1)
-    convert: float = Field(default=0, ge=0, le=1)
-    resolve: float = Field(default=0, ge=0, le=1)
-    value: tuple[float, float] | None = None
-    repeat: float = Field(default=0, ge=0, le=1)
-    transfer: float = Field(default=0, ge=0, le=1)
-    unsubscribe: float = Field(default=0, ge=0, le=1)
-
-
-class HistorySpec(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    seed: int
-    days: int = Field(ge=7, le=365)
-    lookalikes_per_customer: int = Field(ge=0, le=500)
-    episodes_per_lookalike: float = Field(gt=0, le=20)
-    reported: float = Field(ge=0, le=1)
-    briefing_after_handoff: float = Field(ge=0, le=1)
-    chase_after_silence: float = Field(ge=0, le=1)
-    newsletter_share: float = Field(ge=0, le=1)
-    actions: dict[ActionType, ActionResponse]
-    repeat_factor: dict[str, float] = Field(default_factory=dict)
-    convert_factor: dict[str, float] = Field(default_factory=dict)
-    reasons: dict[str, list[str]] = Field(default_factory=dict)
-
-
-def load_history_spec(demo_dir: Path = DEMO_DIR) -> HistorySpec:
-    return HistorySpec.model_validate(yaml.safe_load((demo_dir / "history.yaml").read_text()))
-
-
-class SimulatedClock:
-    """A clock each simulated customer sets for itself: the time lives in a context variable,
-    so concurrent lookalikes (asyncio tasks, and the threads they hand work to) each see their
-    own moment. Outside any lookalike it reads ``default``."""
-
-    def __init__(self, default: datetime) -> None:
-        self._now: ContextVar[datetime] = ContextVar("simulated_now", default=default)
-
-    def __call__(self) -> datetime:
-        return self._now.get()
-
-    def set(self, moment: datetime) -> None:
-        self._now.set(moment)
-
-
-@dataclass(slots=True)
-class HistoryReport:
-    customers: int = 0
-    decisions: int = 0
-    outcomes: int = 0
-    events: int = 0
-    skipped: bool = False
-    """True when the data directory already held the history (nothing was added)."""
-
-    def add(self, other: HistoryReport) -> None:
-        self.decisions += other.decisions
-        self.outcomes += other.outcomes
-        self.events += other.events
+__all__ = ["Lookalike", "lookalike_names", "seeded_rng"]
 
 
 _FIRST = ["Ana", "Ben", "Chloé", "Dev", "Elif", "Finn", "Grace", "Hugo", "Ines", "Jonas", "Kemi",
@@ -131,7 +51,7 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 @dataclass
-class _Lookalike:
+class Lookalike:
     """One simulated customer: an archetype's situation under another name, lived a few times."""
 
     customer_id: str
@@ -178,7 +98,7 @@ class _Lookalike:
         situation stands at ``moment`` as it stands for the archetype at the anchor."""
         days = (moment - self.anchor).days
         base = self.archetype.profile
-        rng = _rng(self.spec.seed, self.customer_id, "profile")
+        rng = seeded_rng(self.spec.seed, self.customer_id, "profile")
         first, last = self.names
         handle = f"{first}.{last}".lower().translate(_ASCII)
         consents = [
@@ -369,58 +289,13 @@ class _Lookalike:
         self.at(moment, send)
 
 
-def _rng(*parts: object) -> random.Random:
+def seeded_rng(*parts: object) -> random.Random:
     """A generator seeded from ``parts``: the same simulation on every run."""
     return random.Random(":".join(str(p) for p in parts))  # noqa: S311 - a simulation
 
 
-def _names(index: int, spec: HistorySpec) -> tuple[str, str, str]:
+def lookalike_names(index: int, spec: HistorySpec) -> tuple[str, str, str]:
     """(customer_id, first name, last name) of lookalike ``index``."""
-    rng = _rng(spec.seed, "name", index)
+    rng = seeded_rng(spec.seed, "name", index)
     first, last = rng.choice(_FIRST), rng.choice(_LAST)
     return f"h{index:03d}_{first[0]}{last}".lower().translate(_ASCII), first, last
-
-
-async def seed_history(
-    decider: Decider,
-    clock: SimulatedClock,
-    anchor: datetime,
-    demo_dir: Path = DEMO_DIR,
-    *,
-    lookalikes: int | None = None,
-    concurrency: int = 8,
-) -> HistoryReport:
-    """Live the demo history up to ``anchor`` through ``decider`` (built on ``clock``), with
-    ``lookalikes`` per demo customer (default: the spec's).
-
-    Skipped, with ``skipped=True``, when the data directory already holds it."""
-    spec = load_history_spec(demo_dir)
-    if lookalikes is not None:
-        spec = spec.model_copy(update={"lookalikes_per_customer": lookalikes})
-    archetypes = load_demo_customers(anchor, demo_dir)
-    people = [_names(i, spec) for i in range(len(archetypes) * spec.lookalikes_per_customer)]
-    if not people:
-        return HistoryReport()
-    if await asyncio.to_thread(decider.deps.customers.get_profile, people[0][0]) is not None:
-        return HistoryReport(skipped=True)
-    gate = asyncio.Semaphore(concurrency)
-
-    async def live(index: int) -> HistoryReport:
-        customer_id, first, last = people[index]
-        async with gate:
-            lookalike = _Lookalike(
-                customer_id=customer_id,
-                names=(first, last),
-                archetype=archetypes[index % len(archetypes)],
-                spec=spec,
-                decider=decider,
-                clock=clock,
-                anchor=anchor,
-                rng=_rng(spec.seed, customer_id),
-            )
-            return await lookalike.live()
-
-    total = HistoryReport(customers=len(people))
-    for report in await asyncio.gather(*(live(i) for i in range(len(people)))):
-        total.add(report)
-    return total
