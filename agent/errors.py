@@ -15,8 +15,11 @@ class ErrorCode(StrEnum):
     INVALID_INPUT = "invalid_input"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
     OUTCOME_CONFLICT = "outcome_conflict"
+    PROFILE_CONFLICT = "profile_conflict"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    RATE_LIMITED = "rate_limited"
 
 
 _STATUS: dict[ErrorCode, int] = {
@@ -27,8 +30,11 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.IDEMPOTENCY_MISMATCH: 409,
     ErrorCode.OUTCOME_CONFLICT: 409,
+    ErrorCode.PROFILE_CONFLICT: 409,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
     ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.RATE_LIMITED: 429,
 }
 
 
@@ -42,6 +48,7 @@ class NextbestError(Exception):
         *,
         field: str | None = None,
         fields: list[tuple[str, str]] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -49,6 +56,8 @@ class NextbestError(Exception):
         self.field = field
         self.fields = fields
         """For invalid input with several problems: (field path, message) each."""
+        self.retry_after = retry_after
+        """For rate limits: whole seconds until a retry may succeed."""
 
     @property
     def status(self) -> int:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from tools import Channel, FiniteFloat
+from tools import AttributeKey, Channel, Scalar
 
 __all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType"]
 
@@ -58,7 +58,7 @@ class Event(BaseModel):
         description="Snake-case event type, e.g. login_failed, contact, checkout_abandoned; "
         "unknown well-formed types are kept and shown, not scored."
     )
-    properties: dict[str, str | int | FiniteFloat | bool | None] = Field(
+    properties: dict[AttributeKey, Scalar] = Field(
         default_factory=dict,
         max_length=50,
         description='Up to 50 scalar details, e.g. {"page": "/help/billing", '

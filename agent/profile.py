@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from tools import Channel, Currency, FiniteFloat, Identifier, Purpose
+from tools import AttributeKey, Channel, Currency, Identifier, Purpose, Scalar
 
 __all__ = [
     "Case",
@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 CustomerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")]
-Scalar = str | int | FiniteFloat | bool | None
 
 
 class Tier(StrEnum):
@@ -209,7 +208,7 @@ class Profile(_Frozen):
     )
     nps: int | None = Field(default=None, ge=0, le=10, description="Last NPS answer, 0-10.")
     csat: int | None = Field(default=None, ge=1, le=5, description="Last CSAT answer, 1-5.")
-    attributes: dict[str, Scalar] = Field(
+    attributes: dict[AttributeKey, Scalar] = Field(
         default_factory=dict,
         max_length=100,
         description="Other facts as scalars, for playbook and policy conditions.",

@@ -196,6 +196,10 @@ class DecisionRecordV1(BaseModel):
     briefing: Briefing | None = Field(
         default=None, description="For kind=briefing: the briefing composed."
     )
+    caller: str | None = Field(
+        default=None,
+        description="The name of the API key that asked for it (anonymous without keys).",
+    )
     accounting: Accounting | None = Field(
         default=None,
         description="What the guards counted: earlier contacts and spends (executed or "

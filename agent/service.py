@@ -26,7 +26,7 @@ from agent.record import DecideRequest, DecisionRecordV1
 from agent.stores.decision_log import DecisionQuery, IdempotencyConflict
 from agent.stores.page import InvalidCursor, Page
 
-__all__ = ["Decider", "DecisionResult", "OutcomeResult"]
+__all__ = ["SYSTEM", "Asker", "Decider", "DecisionResult", "OutcomeResult"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,19 @@ class DecisionResult:
     record: DecisionRecordV1
     replayed: bool = False
     """True when an earlier decision with the same idempotency key was returned."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asker:
+    """Who asks for a decision or reports an outcome: recorded by name with what they do."""
+
+    name: str | None
+    override_profiles: bool = False
+    """May send an inline profile for a stored customer (else 409)."""
+
+
+SYSTEM = Asker(name=None, override_profiles=True)
+"""In-process callers (the CLI, evals, replays, the demo): no key, trusted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,30 +117,48 @@ class Decider:
     # -- decisions ---------------------------------------------------------------------------
 
     async def decide(
-        self, request: DecideRequest, *, idempotency_key: str | None = None
+        self, request: DecideRequest, *, idempotency_key: str | None = None, caller: Asker = SYSTEM
     ) -> DecisionResult:
-        return await self._run(request, idempotency_key=idempotency_key, kind="decision")
+        return await self._run(request, idempotency_key, "decision", caller)
 
     async def brief(
-        self, request: DecideRequest, *, idempotency_key: str | None = None
+        self, request: DecideRequest, *, idempotency_key: str | None = None, caller: Asker = SYSTEM
     ) -> DecisionResult:
         """A decision with a handoff briefing attached (``record.briefing``)."""
-        return await self._run(request, idempotency_key=idempotency_key, kind="briefing")
+        return await self._run(request, idempotency_key, "briefing", caller)
 
     async def _run(
-        self, request: DecideRequest, *, idempotency_key: str | None, kind: str
+        self, request: DecideRequest, idempotency_key: str | None, kind: str, caller: Asker
     ) -> DecisionResult:
         customer_id = request.customer_id or (
             request.profile.customer_id if request.profile else ""
         )
+        if request.profile is not None and not caller.override_profiles:
+            await self._refuse_posing_as_stored(customer_id)
         lock = self._locks.get(customer_id)
         if lock is None:
             lock = self._locks[customer_id] = asyncio.Lock()
         async with lock:
-            return await self._run_locked(request, customer_id, idempotency_key, kind)
+            return await self._run_locked(request, customer_id, idempotency_key, kind, caller)
+
+    async def _refuse_posing_as_stored(self, customer_id: str) -> None:
+        """An inline profile may not stand in for a stored customer (its consents and caps)."""
+        stored = await asyncio.to_thread(self._deps.customers.get_profile, customer_id)
+        if stored is not None:
+            raise NextbestError(
+                f"customer {customer_id!r} is stored: send customer_id without an inline "
+                "profile, or update the profile with PUT /v1/customers/{id}",
+                ErrorCode.PROFILE_CONFLICT,
+                field="profile.customer_id",
+            )
 
     async def _run_locked(
-        self, request: DecideRequest, customer_id: str, idempotency_key: str | None, kind: str
+        self,
+        request: DecideRequest,
+        customer_id: str,
+        idempotency_key: str | None,
+        kind: str,
+        caller: Asker,
     ) -> DecisionResult:
         fingerprint = _fingerprint(request, kind)
         if idempotency_key is not None:
@@ -144,6 +175,7 @@ class Decider:
                 kind="briefing" if kind == "briefing" else "decision",
                 idempotency_key=idempotency_key,
                 fingerprint=fingerprint,
+                caller=caller.name,
             )
         except IdempotencyConflict as conflict:  # a concurrent retry won the race
             return self._replay(conflict.existing, fingerprint)
@@ -198,25 +230,33 @@ class Decider:
 
     # -- outcomes ----------------------------------------------------------------------------
 
-    async def record_outcome(self, decision_id: str, report: OutcomeIn) -> OutcomeResult:
+    async def record_outcome(
+        self, decision_id: str, report: OutcomeIn, *, caller: Asker = SYSTEM
+    ) -> OutcomeResult:
         """Append one report about a decision; the same id again replays the first result."""
         try:
-            [appended] = await self._append([(decision_id, report)])
+            [appended] = await self._append([(decision_id, report)], caller)
         except OutcomesRejected as rejected:
             raise _one_problem(rejected.problems[0]) from None
         state = (await self.decision_lifecycle(decision_id)).state
         return OutcomeResult(appended.record, appended.replayed, state)
 
-    async def record_outcomes(self, reports: Sequence[tuple[str, OutcomeIn]]) -> list[Appended]:
+    async def record_outcomes(
+        self, reports: Sequence[tuple[str, OutcomeIn]], *, caller: Asker = SYSTEM
+    ) -> list[Appended]:
         """Append a batch of ``(decision_id, report)``: all of it, or nothing (422 naming each
         refused item's index)."""
         try:
-            return await self._append(reports)
+            return await self._append(reports, caller)
         except OutcomesRejected as rejected:
             raise _batch_problems(rejected, len(reports)) from None
 
-    async def _append(self, reports: Sequence[tuple[str, OutcomeIn]]) -> list[Appended]:
-        return await asyncio.to_thread(self._deps.outcomes.append, reports, now=self._deps.clock())
+    async def _append(
+        self, reports: Sequence[tuple[str, OutcomeIn]], caller: Asker
+    ) -> list[Appended]:
+        return await asyncio.to_thread(
+            self._deps.outcomes.append, reports, now=self._deps.clock(), caller=caller.name
+        )
 
     async def list_decisions(
         self, query: DecisionQuery, *, limit: int = 50, cursor: str | None = None

@@ -9,9 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from agent.service import Decider
-from api.deps import forbid_unknown_query, require_api_key
+from api.auth import RateLimiter, authorize
+from api.deps import forbid_unknown_query
 from api.errors import install_error_handlers
-from api.limits import BodyLimit
+from api.limits import BodyLimit, SecurityHeaders
 from api.routes import (
     briefings,
     customers,
@@ -30,6 +31,7 @@ __all__ = ["create_app"]
 def create_app(settings: Settings | None = None, *, decider: Decider | None = None) -> FastAPI:
     """The app; it builds its own Decider from ``settings`` unless one is given (tests)."""
     settings = settings or Settings()
+    settings.check_serving()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,10 +54,12 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     if decider is not None:
         app.state.decider = decider
     install_error_handlers(app)
-    secured = [Depends(require_api_key)]
+    app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+    secured = [Depends(authorize)]
     for module in (decide, briefings, decisions, outcomes, kpis, customers, playbooks):
         app.include_router(module.router, dependencies=secured)
     app.include_router(health.router)

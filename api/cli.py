@@ -60,6 +60,11 @@ def serve(
     from api.app import create_app
 
     settings = settings_or_exit(host=host, port=port)
+    try:
+        settings.check_serving()
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     if demo:
         clock = SimulatedClock(datetime.now(UTC))
         decider = _decider(settings, clock)

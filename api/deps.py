@@ -1,21 +1,17 @@
-"""Dependency aliases for the routes: the Decider, the settings, and auth."""
+"""Dependency aliases for the routes (the Decider, the settings), and the query check."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from agent.errors import ErrorCode, NextbestError
 from agent.service import Decider
 from api.settings import Settings
 
-__all__ = ["DeciderDep", "SettingsDep", "forbid_unknown_query", "require_api_key"]
-
-_bearer = HTTPBearer(auto_error=False)
+__all__ = ["DeciderDep", "SettingsDep", "forbid_unknown_query"]
 
 
 def _decider(request: Request) -> Decider:
@@ -30,24 +26,6 @@ def _settings(request: Request) -> Settings:
 
 DeciderDep = Annotated[Decider, Depends(_decider)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-
-
-async def require_api_key(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    """When API keys are configured, every /v1 call needs ``Authorization: Bearer <key>``."""
-    if not settings.api_keys:
-        return
-    if credentials is None:
-        raise NextbestError(
-            "missing Authorization: Bearer <key>", ErrorCode.UNAUTHORIZED, field="Authorization"
-        )
-    given = credentials.credentials.encode()
-    if not any(
-        hmac.compare_digest(given, key.get_secret_value().encode()) for key in settings.api_keys
-    ):
-        raise NextbestError("invalid API key", ErrorCode.UNAUTHORIZED, field="Authorization")
 
 
 def _query_names(dependant: Dependant) -> frozenset[str]:

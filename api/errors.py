@@ -43,8 +43,12 @@ async def _nextbest_error(_: Request, exc: Exception) -> JSONResponse:
         pairs = exc.fields or [(exc.field or "body", exc.message)]
         fields = [{"path": path, "message": message} for path, message in pairs]
         return _error(exc.status, exc.code, exc.message, field=exc.field, fields=fields)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.code is ErrorCode.UNAUTHORIZED else None
-    return _error(exc.status, exc.code, exc.message, headers, field=exc.field)
+    headers: dict[str, str] = {}
+    if exc.code is ErrorCode.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return _error(exc.status, exc.code, exc.message, headers or None, field=exc.field)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
@@ -58,17 +62,29 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(exc.status_code, code, message, exc.headers, field=None)
 
 
+_UNION_TAGS = {"constrained-str", "str", "int", "float", "bool", "none", "decimal"}
+"""Where a value of a union (text, number or flag) fails every member, pydantic names each
+member in the location; the caller wants the field."""
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    kept = [
+        part
+        for part in loc
+        if not (isinstance(part, str) and (part in _UNION_TAGS or part.endswith("]")))
+    ]
+    return _path(kept)
+
+
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = []
+    fields: list[dict[str, str]] = []
     for err in exc.errors():
-        loc = [
-            p
-            for p in err.get("loc", ())
-            if not (isinstance(p, str) and "[" in p and p.endswith("]"))
-        ]
+        path = _field_path(err.get("loc", ()))
+        if any(f["path"] == path for f in fields):
+            continue  # the other members of a union: the first message says it
         message = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        fields.append({"path": _path(loc), "message": message})
+        fields.append({"path": path, "message": message})
     summary = "; ".join(f"{f['path']}: {f['message']}" for f in fields[:5])
     return _error(422, ErrorCode.INVALID_INPUT, f"invalid request: {summary}", fields=fields)
 

@@ -1,4 +1,5 @@
-"""Request body size limit, enforced before anything parses the body."""
+"""Limits and headers at the edge: the request body size limit, enforced before anything
+parses the body, and the security headers of every response."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.errors import ErrorCode
 
-__all__ = ["BodyLimit"]
+__all__ = ["BodyLimit", "SecurityHeaders"]
 
 
 class BodyLimit:
@@ -85,3 +86,44 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return await receive()  # after the body: disconnects
 
     return replay
+
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"strict-transport-security", b"max-age=63072000; includeSubDomains"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+_API_ONLY = [
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
+]
+_PAGES = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response. API responses also forbid any content
+    and caching (they hold customer data); the docs pages, which load their scripts, do not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        extra = list(_SECURITY_HEADERS)
+        if not str(scope.get("path", "")).startswith(_PAGES):
+            extra += _API_ONLY
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                headers = list(message.get("headers", []))
+                headers += [(name, value) for name, value in extra if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self._app(scope, receive, with_headers)

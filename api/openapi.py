@@ -75,6 +75,13 @@ _EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
             "field": "Authorization",
         },
     ),
+    403: (
+        "The key's role may not call this route",
+        {
+            "code": "forbidden",
+            "message": "role 'agent' (agent-desk) may not POST /v1/decide (needs admin or decider)",
+        },
+    ),
     404: (
         "Not found",
         {
@@ -100,6 +107,13 @@ _EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
             "field": "body",
         },
     ),
+    429: (
+        "Over the rate limit of the key (Retry-After says when to retry)",
+        {
+            "code": "rate_limited",
+            "message": "rate limit of 50 requests/s for 'crm'; retry in 0.02 s",
+        },
+    ),
     422: (
         "Invalid input",
         {
@@ -123,7 +137,8 @@ _VARIANTS: dict[str, tuple[int, str, dict[str, Any]]] = {
     ),
     "idempotency_mismatch": (
         409,
-        "Idempotency-Key already used for a different request",
+        "Idempotency-Key already used for a different request, or an inline profile for a "
+        "stored customer (profile_conflict)",
         {
             "code": "idempotency_mismatch",
             "message": "Idempotency-Key was already used for a different request "

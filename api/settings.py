@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import ipaddress
 import os
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -11,11 +11,19 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agent.config import DEFAULT_RESPONSE_WINDOWS_DAYS, AgentConfig, LLMConfig, OutcomeConfig
+from api.keys import ApiKey, parse_keys
 from tools import ActionType
 
 __all__ = ["Settings", "default_data_dir"]
 
-_PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "test", "example", "xxx", ""}
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def default_data_dir() -> Path:
@@ -65,22 +73,25 @@ class Settings(BaseSettings):
         description="Per action type, days until an executed action with no response counts "
         'as no_response; JSON, merged over the defaults, e.g. {"send_message": 5}.',
     )
-    api_keys: Annotated[list[SecretStr], NoDecode] = Field(
+    api_keys: Annotated[list[ApiKey], NoDecode] = Field(
         default_factory=list,
-        description="When set, /v1 needs `Authorization: Bearer <key>`. "
-        "Env: a JSON list or comma-separated keys.",
+        description="When set, /v1 needs `Authorization: Bearer <key>` and each key's role "
+        'decides what it may do. Env: JSON, [{"name": "crm", "role": "decider", "key": "..."}] '
+        '(or "sha256": the key\'s hex digest); a list of bare keys makes admins.',
     )
+    allow_anonymous: bool = Field(
+        default=False,
+        description="Serve without API keys on an address other than loopback (refused else).",
+    )
+    rate_limit_per_s: float = Field(
+        default=50.0, ge=0, le=100_000, description="Requests per second per key; 0: no limit."
+    )
+    rate_limit_burst: int = Field(default=100, ge=1, le=1_000_000)
 
     @field_validator("api_keys", mode="before")
     @classmethod
-    def _split_keys(cls, value: object) -> object:
-        """``NEXTBEST_API_KEYS`` may be a JSON list or ``key1,key2``."""
-        if not isinstance(value, str):
-            return value
-        text = value.strip()
-        if text.startswith("["):
-            return json.loads(text)
-        return [part.strip() for part in text.split(",") if part.strip()]
+    def _parse_keys(cls, value: object) -> object:
+        return parse_keys(value)
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
@@ -89,14 +100,9 @@ class Settings(BaseSettings):
                 "workers > 1 needs a Chroma server: embedded Chroma is not process-safe; "
                 "set NEXTBEST_CHROMA_MODE=http with NEXTBEST_CHROMA_HOST/PORT"
             )
-        for key in self.api_keys:
-            if (
-                key.get_secret_value().strip().lower() in _PLACEHOLDERS
-                or len(key.get_secret_value()) < 16
-            ):
-                raise ValueError(
-                    "NEXTBEST_API_KEYS holds a placeholder or short key (use 16+ random chars)"
-                )
+        names = [key.name for key in self.api_keys]
+        if len(names) != len(set(names)):
+            raise ValueError("NEXTBEST_API_KEYS: every key needs a name of its own")
         if self.embedding == "openai" and self.embedding_api_key is None:
             raise ValueError("NEXTBEST_EMBEDDING=openai needs NEXTBEST_EMBEDDING_API_KEY")
         if (self.llm_base_url is None) != (self.llm_model is None):
@@ -104,6 +110,17 @@ class Settings(BaseSettings):
         if self.policy_pack is not None and not self.policy_pack.is_file():
             raise ValueError(f"NEXTBEST_POLICY_PACK {str(self.policy_pack)!r} is not a file")
         return self
+
+    def check_serving(self) -> None:
+        """Refuse to serve an open API beyond this machine: without API keys, only a loopback
+        address, unless NEXTBEST_ALLOW_ANONYMOUS=true says it is meant."""
+        if self.api_keys or self.allow_anonymous or _is_loopback(self.host):
+            return
+        raise ValueError(
+            f"refusing to serve on {self.host!r} without API keys: anyone who reaches it could "
+            "read every profile and decision. Set NEXTBEST_API_KEYS, or "
+            "NEXTBEST_ALLOW_ANONYMOUS=true if an outer layer guards it."
+        )
 
     def to_agent_config(self) -> AgentConfig:
         return AgentConfig(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from agent.context import RequestContext
 from agent.demo import DemoCustomer, load_demo_customers
@@ -73,7 +74,12 @@ def demo_fixture(customer_id: str, anchor: datetime) -> DemoCustomer:
 
 
 def seed_record(
-    scenario: Scenario, profile: Profile, prior: PriorAction, index: int, deps: Deps
+    scenario: Scenario,
+    profile: Profile,
+    prior: PriorAction,
+    index: int,
+    deps: Deps,
+    source: Literal["store", "inline"] = "store",
 ) -> DecisionRecordV1:
     """An earlier decision that chose ``prior.call``, permitted, made at ``prior.ts``."""
     evaluation = Evaluation(outcome=Outcome.ALLOW, call=prior.call, verdicts=[])
@@ -102,7 +108,7 @@ def seed_record(
         profile=profile,
         events=[],
         context=RequestContext(),
-        profile_source="store",
+        profile_source=source,
         signals=_NEUTRAL,
         playbooks=[],
         proposals=[trace],
@@ -135,20 +141,27 @@ def _customer(deps: Deps, scenario: Scenario) -> tuple[Profile, list[Event], Req
 
 
 def _seed_prior(
-    deps: Deps, scenario: Scenario, profile: Profile, prior: PriorAction, index: int
+    deps: Deps,
+    scenario: Scenario,
+    profile: Profile,
+    prior: PriorAction,
+    index: int,
+    source: Literal["store", "inline"],
 ) -> None:
-    record = deps.decisions.append(seed_record(scenario, profile, prior, index, deps))
+    record = deps.decisions.append(seed_record(scenario, profile, prior, index, deps, source))
     if prior.reported != "nothing":
         report = OutcomeIn(id=f"seed-{index}", type=OutcomeType(prior.reported), ts=prior.ts)
         deps.outcomes.append([(record.decision_id, report)], now=prior.ts)
 
 
-def _history(deps: Deps, scenario: Scenario, customer_id: str, inline: list[Event]) -> Accounting:
+def _history(
+    deps: Deps, scenario: Scenario, customer_id: str, inline: list[Event], source: str
+) -> Accounting:
     """What the stores say was executed or reserved before the scenario's decision."""
     since = scenario.now - INCENTIVE_LOOKBACK
     stored = deps.customers.events_of_types(customer_id, ACCOUNTING_EVENTS, since=since)
     return account(
-        deps.outcomes.ledger(customer_id, since=since, as_of=scenario.now),
+        deps.outcomes.ledger(customer_id, since=since, as_of=scenario.now, source=source),
         [*stored, *(e for e in inline if e.type in ACCOUNTING_EVENTS)],
         now=scenario.now,
         reservation_ttl=timedelta(seconds=deps.config.outcomes.reservation_ttl_s),
@@ -160,13 +173,14 @@ def _history(deps: Deps, scenario: Scenario, customer_id: str, inline: list[Even
 def prepare(deps: Deps, scenario: Scenario) -> Prepared:
     """Store what the scenario says exists, and build the request and the policy snapshot."""
     profile, events, context, stored = _customer(deps, scenario)
+    source: Literal["store", "inline"] = "store" if stored else "inline"
     for index, prior in enumerate(sorted(scenario.prior_actions, key=lambda p: p.ts)):
-        _seed_prior(deps, scenario, profile, prior, index)
+        _seed_prior(deps, scenario, profile, prior, index, source)
     request = (
         DecideRequest(customer_id=profile.customer_id, events=events, context=context)
         if stored
         else DecideRequest(profile=profile, events=events, context=context)
     )
-    history = _history(deps, scenario, profile.customer_id, events)
+    history = _history(deps, scenario, profile.customer_id, events, source)
     snapshot = policy_snapshot(profile, context, scenario.now, history)
     return Prepared(request=request, profile=profile, context=context, snapshot=snapshot)

@@ -9,6 +9,7 @@ from pydantic import Field, TypeAdapter
 from tools.apply_goodwill_credit import ApplyGoodwillCredit, ApplyGoodwillCreditArgs
 from tools.base import (
     ActionType,
+    AttributeKey,
     Channel,
     Currency,
     FiniteFloat,
@@ -16,6 +17,7 @@ from tools.base import (
     Money,
     Purpose,
     RiskLevel,
+    Scalar,
     ToolArgs,
     ToolCallBase,
     ToolSpec,
@@ -35,6 +37,7 @@ __all__ = [
     "ActionType",
     "ApplyGoodwillCredit",
     "ApplyGoodwillCreditArgs",
+    "AttributeKey",
     "Channel",
     "Currency",
     "FiniteFloat",
@@ -54,6 +57,7 @@ __all__ = [
     "RecommendArticle",
     "RecommendArticleArgs",
     "RiskLevel",
+    "Scalar",
     "ScheduleCallback",
     "ScheduleCallbackArgs",
     "SendMessage",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 __all__ = [
     "ActionType",
+    "AttributeKey",
     "Channel",
     "Currency",
     "FiniteFloat",
@@ -20,6 +21,7 @@ __all__ = [
     "Money",
     "Purpose",
     "RiskLevel",
+    "Scalar",
     "ToolArgs",
     "ToolCallBase",
     "ToolSpec",
@@ -68,6 +70,13 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 """ISO 4217 code, e.g. ``EUR``."""
 
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+
+AttributeKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+"""The name of a free attribute or event property."""
+
+Scalar = Annotated[str, StringConstraints(max_length=1000)] | int | FiniteFloat | bool | None
+"""A free attribute or event property value: a number, a flag, or text up to 1,000 characters
+(no nesting, so nothing can grow without bound inside a record)."""
 """A float that is a number: JSON's Infinity and NaN are refused at the edge."""
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]

@@ -61,6 +61,7 @@ async def run_decision(
     kind: Kind,
     idempotency_key: str | None,
     fingerprint: str,
+    caller: str | None = None,
 ) -> DecisionRecordV1:
     """Run one decision through the graph; the record is written before this returns."""
     now = deps.clock()
@@ -72,6 +73,7 @@ async def run_decision(
         "now": now,
         "idempotency_key": idempotency_key,
         "fingerprint": fingerprint,
+        "caller": caller,
         "deadline": deps.monotonic() + budget,
         "llm_calls": [],
         "timings_ms": {},

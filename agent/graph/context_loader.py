@@ -67,13 +67,16 @@ def customer_facts(profile: Profile, accounting: Accounting | None = None) -> Cu
     )
 
 
-def load_accounting(deps: Deps, customer_id: str, inline: list[Event], now: datetime) -> Accounting:
+def load_accounting(
+    deps: Deps, customer_id: str, inline: list[Event], now: datetime, source: str = "store"
+) -> Accounting:
     """What caps, budgets and suppression count at ``now``: the customer's logged decisions
-    with their outcomes, and the accounting events stored or sent with the request."""
+    (of the same profile source: inline ones never count toward a stored customer) with their
+    outcomes, and the accounting events stored or sent with the request."""
     since = now - INCENTIVE_LOOKBACK
     stored = deps.customers.events_of_types(customer_id, ACCOUNTING_EVENTS, since=since)
     return account(
-        deps.outcomes.ledger(customer_id, since=since, as_of=now),
+        deps.outcomes.ledger(customer_id, since=since, as_of=now, source=source),
         _merge(stored, [e for e in inline if e.type in ACCOUNTING_EVENTS]),
         now=now,
         reservation_ttl=timedelta(seconds=deps.config.outcomes.reservation_ttl_s),
@@ -97,7 +100,8 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
     history = deps.customers.recent_events(customer_id, since=since, limit=deps.config.max_events)
     events = _merge(history, list(request.events))
     signals = deps.deriver.derive(profile, events, request.context, now)
-    accounting = load_accounting(deps, customer_id, list(request.events), now)
+    source: Literal["store", "inline"] = "inline" if request.profile is not None else "store"
+    accounting = load_accounting(deps, customer_id, list(request.events), now, source)
     policy_context = PolicyContext(
         now=now,
         customer=customer_facts(profile, accounting),
@@ -108,7 +112,7 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
     )
     return LoadedContext(
         profile=profile,
-        profile_source="inline" if request.profile is not None else "store",
+        profile_source=source,
         events=events,
         signals=signals,
         policy_context=policy_context,

@@ -227,6 +227,7 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
         timings_ms=timings,
         briefing=state.get("briefing"),
         accounting=state.get("accounting"),
+        caller=state.get("caller"),
     )
 
 

@@ -39,6 +39,7 @@ class DecisionState(TypedDict, total=False):
     now: datetime
     idempotency_key: str | None
     fingerprint: str
+    caller: str | None
     deadline: float
     """Monotonic seconds (``Deps.monotonic``) after which the LLM is not waited for."""
     # load_context

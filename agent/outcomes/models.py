@@ -155,6 +155,9 @@ class OutcomeRecordV1(BaseModel):
     source: str | None = Field(default=None, description="The reporting system.")
     note: str | None = Field(default=None, description="Free text for humans.")
     fingerprint: str = Field(description="sha256 of the report as sent.")
+    caller: str | None = Field(
+        default=None, description="The name of the API key that reported it."
+    )
 
 
 class DerivedOutcome(BaseModel):

@@ -73,8 +73,15 @@ class Appended:
 class OutcomeStore(Protocol):
     """Outcome rows and the reads built on them. Blocking and safe to call from many threads."""
 
-    def append(self, reports: Sequence[tuple[str, OutcomeIn]], *, now: datetime) -> list[Appended]:
-        """Store ``(decision_id, report)`` pairs atomically; raises OutcomesRejected."""
+    def append(
+        self,
+        reports: Sequence[tuple[str, OutcomeIn]],
+        *,
+        now: datetime,
+        caller: str | None = None,
+    ) -> list[Appended]:
+        """Store ``(decision_id, report)`` pairs atomically, as reported by ``caller``; raises
+        OutcomesRejected."""
         ...
 
     def outcomes_of(self, decision_ids: Sequence[str]) -> dict[str, list[OutcomeRecordV1]]:
@@ -91,9 +98,12 @@ class OutcomeStore(Protocol):
         """Later contacts, transfers and linked events that imply outcomes (as stored now)."""
         ...
 
-    def ledger(self, customer_id: str, *, since: datetime, as_of: datetime) -> list[LedgerEntry]:
+    def ledger(
+        self, customer_id: str, *, since: datetime, as_of: datetime, source: str = "store"
+    ) -> list[LedgerEntry]:
         """The customer's contacts and spends decided since ``since`` (or taking effect after
-        it), with the outcomes stored by ``as_of``; denied choices left out."""
+        it), with the outcomes stored by ``as_of``; denied choices left out. Only decisions
+        of the same profile ``source``: inline ones never count toward a stored customer."""
         ...
 
     def close(self) -> None: ...
@@ -121,7 +131,8 @@ _LEDGER = f"""
            (SELECT MIN(o.ts_us) FROM outcomes o WHERE o.decision_id = d.decision_id
               AND o.type = 'unsubscribed' AND o.recorded_us <= :as_of)
     FROM decisions d
-    WHERE d.customer_id = :customer AND d.outcome != '{Outcome.DENY.value}'
+    WHERE d.customer_id = :customer AND d.profile_source = :source
+      AND d.outcome != '{Outcome.DENY.value}'
       AND (d.contacts_customer = 1 OR d.incentive_kind IS NOT NULL)
       AND (d.created_us >= :since OR d.effective_us >= :since) AND d.created_us <= :as_of
     ORDER BY d.effective_us, d.decision_id
@@ -138,7 +149,13 @@ class SqliteOutcomeStore:
     def __init__(self, path: Path) -> None:
         self._db = SqliteDatabase(path)
 
-    def append(self, reports: Sequence[tuple[str, OutcomeIn]], *, now: datetime) -> list[Appended]:
+    def append(
+        self,
+        reports: Sequence[tuple[str, OutcomeIn]],
+        *,
+        now: datetime,
+        caller: str | None = None,
+    ) -> list[Appended]:
         problems: list[OutcomeProblem] = []
         results: list[Appended] = []
         with self._db.write() as conn:
@@ -148,7 +165,7 @@ class SqliteOutcomeStore:
                     facts = self._facts(conn, decision_id)
                     known[decision_id] = (facts, self._outcomes(conn, [decision_id]))
                 facts, earlier = known[decision_id]
-                result = self._check(index, decision_id, facts, earlier, report, now)
+                result = self._check(index, decision_id, facts, earlier, report, now, caller)
                 if isinstance(result, OutcomeProblem):
                     problems.append(result)
                     continue
@@ -170,6 +187,7 @@ class SqliteOutcomeStore:
         earlier: list[OutcomeRecordV1],
         report: OutcomeIn,
         now: datetime,
+        caller: str | None,
     ) -> Appended | OutcomeProblem:
         if facts is None:
             return OutcomeProblem(
@@ -204,6 +222,7 @@ class SqliteOutcomeStore:
             source=report.source,
             note=report.note,
             fingerprint=fingerprint,
+            caller=caller,
         )
         return Appended(record, replayed=False)
 
@@ -309,8 +328,15 @@ class SqliteOutcomeStore:
             executed_by_event=linked[0] if linked else None,
         )
 
-    def ledger(self, customer_id: str, *, since: datetime, as_of: datetime) -> list[LedgerEntry]:
-        params = {"customer": customer_id, "since": to_micros(since), "as_of": to_micros(as_of)}
+    def ledger(
+        self, customer_id: str, *, since: datetime, as_of: datetime, source: str = "store"
+    ) -> list[LedgerEntry]:
+        params = {
+            "customer": customer_id,
+            "since": to_micros(since),
+            "as_of": to_micros(as_of),
+            "source": source,
+        }
         rows = self._db.connection().execute(_LEDGER, params).fetchall()
         return [
             LedgerEntry(

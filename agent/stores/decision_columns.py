@@ -67,6 +67,8 @@ class DecisionColumns:
     playbook_id: str | None
     effort_score: float
     safe_default: bool
+    profile_source: str
+    """store or inline: an inline decision never counts toward a stored customer's caps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ def columns_of(record: DecisionRecordV1) -> DecisionColumns:
         playbook_id=record.chosen.playbook_id,
         effort_score=record.signals.effort.score,
         safe_default=record.safe_default,
+        profile_source=record.profile_source,
     )
 
 

@@ -114,6 +114,7 @@ _DECISION_V2_COLUMNS = (
     "playbook_id TEXT",
     "effort_score REAL NOT NULL DEFAULT 0",
     "safe_default INTEGER NOT NULL DEFAULT 0",
+    "profile_source TEXT NOT NULL DEFAULT 'store'",
 )
 
 _V2: tuple[str, ...] = (
@@ -132,7 +133,8 @@ _V2: tuple[str, ...] = (
         segment = json_extract(record, '$.profile.segment'),
         playbook_id = json_extract(record, '$.chosen.playbook_id'),
         effort_score = COALESCE(json_extract(record, '$.signals.effort.score'), 0),
-        safe_default = COALESCE(json_extract(record, '$.safe_default'), 0)
+        safe_default = COALESCE(json_extract(record, '$.safe_default'), 0),
+        profile_source = COALESCE(json_extract(record, '$.profile_source'), 'store')
     """,
     """
     UPDATE decisions SET

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from agent.briefing.models import Briefing
 from agent.briefing.render import render_markdown
 from agent.record import DecideRequest
+from api.auth import CallerDep
 from api.deps import DeciderDep
 from api.openapi import errors
 from api.routes.decide import IdempotencyKey
@@ -32,13 +33,23 @@ class BriefingResponse(BaseModel):
     response_model=BriefingResponse,
     responses={
         200: {"content": {"text/markdown": {}}},
-        **errors(401, 404, 409, 413, 422, variants=("customer_not_found", "idempotency_mismatch")),
+        **errors(
+            401,
+            403,
+            429,
+            404,
+            409,
+            413,
+            422,
+            variants=("customer_not_found", "idempotency_mismatch"),
+        ),
     },
 )
 async def create_briefing(
     body: DecideRequest,
     decider: DeciderDep,
     response: Response,
+    caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
     format: Literal["json", "markdown"] = Query(
         default="json",
@@ -46,7 +57,7 @@ async def create_briefing(
     ),
 ) -> BriefingResponse | Response:
     """What the customer tried, what went wrong, how they feel, what to do and not to do."""
-    result = await decider.brief(body, idempotency_key=idempotency_key)
+    result = await decider.brief(body, idempotency_key=idempotency_key, caller=caller.asker)
     briefing = result.record.briefing
     assert briefing is not None  # brief() always composes one
     markdown = render_markdown(briefing)

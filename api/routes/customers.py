@@ -75,7 +75,7 @@ class EventsAccepted(BaseModel):
     response_model=ProfilePage,
     responses={
         **ok("customer_page"),
-        **errors(400, 401, 422, variants=("unknown_query",)),
+        **errors(400, 401, 403, 429, 422, variants=("unknown_query",)),
     },
 )
 async def list_customers(
@@ -96,7 +96,7 @@ async def list_customers(
     response_model=Profile,
     responses={
         **ok("customer"),
-        **errors(401, 404, 422, variants=("customer_not_found", "unknown_query")),
+        **errors(401, 403, 429, 404, 422, variants=("customer_not_found", "unknown_query")),
     },
 )
 async def get_customer(customer_id: CustomerPath, decider: DeciderDep) -> Profile:
@@ -110,7 +110,7 @@ async def get_customer(customer_id: CustomerPath, decider: DeciderDep) -> Profil
     responses={
         201: {"description": "Created"},
         200: {"description": "Replaced"},
-        **errors(401, 413, 422),
+        **errors(401, 403, 429, 413, 422),
     },
 )
 async def put_customer(
@@ -132,7 +132,7 @@ async def put_customer(
     "/v1/customers/{customer_id}/events",
     response_model=EventsAccepted,
     status_code=status.HTTP_202_ACCEPTED,
-    responses=errors(401, 404, 413, 422, variants=("customer_not_found",)),
+    responses=errors(401, 403, 429, 404, 413, 422, variants=("customer_not_found",)),
 )
 async def add_events(
     customer_id: CustomerPath, body: EventsIn, decider: DeciderDep

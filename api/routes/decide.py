@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.record import DecideRequest, DecisionRecordV1, Mode, RankedAction
+from api.auth import CallerDep
 from api.deps import DeciderDep
 from api.openapi import errors
 
@@ -141,17 +142,18 @@ class DecideResponse(BaseModel):
     "/v1/decide",
     response_model=DecideResponse,
     responses=errors(
-        401, 404, 409, 413, 422, variants=("customer_not_found", "idempotency_mismatch")
+        401, 403, 404, 409, 413, 422, 429, variants=("customer_not_found", "idempotency_mismatch")
     ),
 )
 async def decide(
     body: DecideRequest,
     decider: DeciderDep,
     response: Response,
+    caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DecideResponse:
     """Decide the next best action; a retry with the same ``Idempotency-Key`` replays it."""
-    result = await decider.decide(body, idempotency_key=idempotency_key)
+    result = await decider.decide(body, idempotency_key=idempotency_key, caller=caller.asker)
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return DecideResponse.from_record(result.record)

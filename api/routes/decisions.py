@@ -68,7 +68,7 @@ class DecisionPage(BaseModel):
     response_model=DecisionPage,
     responses={
         **ok("decision_page"),
-        **errors(400, 401, 422, variants=("unknown_query",)),
+        **errors(400, 401, 403, 429, 422, variants=("unknown_query",)),
     },
 )
 async def list_decisions(
@@ -126,7 +126,7 @@ async def list_decisions(
     response_model=DecisionDetail,
     responses={
         **ok("decision"),
-        **errors(401, 404, 422, variants=("unknown_query",)),
+        **errors(401, 403, 429, 404, 422, variants=("unknown_query",)),
     },
 )
 async def get_decision(

@@ -26,7 +26,7 @@ _MICROSECOND = timedelta(microseconds=1)
     response_model=KpiReport,
     responses={
         **ok("kpis"),
-        **errors(401, 422, variants=("unknown_query",)),
+        **errors(401, 403, 429, 422, variants=("unknown_query",)),
     },
 )
 async def kpis(

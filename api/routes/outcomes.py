@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.outcomes import DecisionState, OutcomeIn, OutcomeRecordV1
+from api.auth import CallerDep
 from api.deps import DeciderDep
 from api.openapi import DECISION_ID_PATTERN, errors
 
@@ -94,11 +95,15 @@ class OutcomeBatchOut(BaseModel):
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"description": "Replayed: this report was stored before", "model": OutcomeAck},
-        **errors(401, 404, 409, 413, 422),
+        **errors(401, 403, 429, 404, 409, 413, 422),
     },
 )
 async def report_outcome(
-    decision_id: DecisionPath, body: OutcomeIn, decider: DeciderDep, response: Response
+    decision_id: DecisionPath,
+    body: OutcomeIn,
+    decider: DeciderDep,
+    response: Response,
+    caller: CallerDep,
 ) -> OutcomeAck:
     """Report what happened after a decision: executed, declined, accepted, converted, …
 
@@ -107,7 +112,7 @@ async def report_outcome(
     one that contradicts what was reported (converted after declined, dated before the
     decision) is a 409 saying why.
     """
-    result = await decider.record_outcome(decision_id, body)
+    result = await decider.record_outcome(decision_id, body, caller=caller.asker)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
         response.headers["Idempotent-Replayed"] = "true"
@@ -117,12 +122,15 @@ async def report_outcome(
 @router.post(
     "/v1/outcomes",
     response_model=OutcomeBatchOut,
-    responses=errors(401, 413, 422),
+    responses=errors(401, 403, 429, 413, 422),
 )
-async def report_outcomes(body: OutcomeBatchIn, decider: DeciderDep) -> OutcomeBatchOut:
+async def report_outcomes(
+    body: OutcomeBatchIn, decider: DeciderDep, caller: CallerDep
+) -> OutcomeBatchOut:
     """Report up to 500 outcomes at once. All are stored or none: one unknown decision, a
     contradiction or a reused id with other content is a 422 naming the item's index."""
-    appended = await decider.record_outcomes([(o.decision_id, o.report()) for o in body.outcomes])
+    reports = [(o.decision_id, o.report()) for o in body.outcomes]
+    appended = await decider.record_outcomes(reports, caller=caller.asker)
     items = [
         BatchItemOut(
             decision_id=a.record.decision_id,

@@ -36,7 +36,7 @@ class PlaybookSummary(BaseModel):
     response_model=list[PlaybookSummary],
     responses={
         **ok("playbooks"),
-        **errors(401, 422, variants=("unknown_query",)),
+        **errors(401, 403, 429, 422, variants=("unknown_query",)),
     },
 )
 async def list_playbooks(decider: DeciderDep) -> list[PlaybookSummary]:

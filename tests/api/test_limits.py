@@ -69,3 +69,22 @@ def test_a_body_within_the_limit_goes_through(small: TestClient) -> None:
 
 def test_the_default_limit_is_256_kib(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path).max_body_bytes == 262_144
+
+
+def test_free_values_are_capped_and_flat(client: TestClient) -> None:
+    long_attribute = {"customer_id": "cus_caps", "attributes": {"notes": "x" * 1001}}
+    response = client.put("/v1/customers/cus_caps", json=long_attribute)
+    assert response.status_code == 422
+    assert "body.attributes.notes" in [f["path"] for f in response.json()["error"]["fields"]]
+    nested = {"customer_id": "cus_caps", "attributes": {"a": {"b": 1}}}
+    assert client.put("/v1/customers/cus_caps", json=nested).status_code == 422
+    event = {"id": "e1", "ts": "2026-11-20T10:00:00Z", "channel": "web", "type": "search"}
+    response = client.post(
+        "/v1/decide",
+        json={"customer_id": "c13_amehta", "events": [{**event, "properties": {"q": "y" * 1001}}]},
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["path"].startswith("body.events.0.properties.q")
+    too_many = [{**event, "id": f"e{n}"} for n in range(501)]
+    response = client.post("/v1/decide", json={"customer_id": "c13_amehta", "events": too_many})
+    assert response.status_code in (413, 422)  # the body limit or the count, never a 500

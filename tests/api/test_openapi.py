@@ -110,7 +110,7 @@ def test_every_parameter_is_described(spec: Spec) -> None:
 
 # -- error statuses -----------------------------------------------------------------------------
 
-V1 = {401, 422}
+V1 = {401, 403, 422, 429}
 BODY = {413}
 
 ERRORS: list[tuple[str, str, set[int]]] = [
@@ -129,9 +129,10 @@ ERRORS: list[tuple[str, str, set[int]]] = [
     ("get", "/healthz", {422}),
     ("get", "/readyz", {422}),
 ]
-"""What each route can answer besides success: 401 with API keys configured (/v1 only), 422 for
-bad input or an unknown query parameter, 400 for a bad cursor, 404 for an unknown id, 409 for a
-reused Idempotency-Key or outcome, 413 for a body over the limit."""
+"""What each route can answer besides success: 401 with API keys configured, 403 for a role the
+route is not for and 429 over the rate limit (/v1 only), 422 for bad input or an unknown query
+parameter, 400 for a bad cursor, 404 for an unknown id, 409 for a reused Idempotency-Key or
+outcome or an inline profile posing as a stored customer, 413 for a body over the limit."""
 
 
 def test_the_table_covers_every_operation(spec: Spec) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from agent.config import OutcomeConfig
+from api.keys import find_key, hash_key
 from api.settings import Settings, default_data_dir
 from tools import ActionType
 
@@ -59,8 +61,68 @@ def test_many_workers_are_fine_with_a_chroma_server(tmp_path: Path) -> None:
 def test_api_keys_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raw: str) -> None:
     monkeypatch.setenv("NEXTBEST_API_KEYS", raw)
     settings = Settings(data_dir=tmp_path)
-    assert [k.get_secret_value() for k in settings.api_keys] == [GOOD_KEY, f"{GOOD_KEY}-2"]
+    keys = settings.api_keys
+    assert [k.key.get_secret_value() for k in keys if k.key] == [GOOD_KEY, f"{GOOD_KEY}-2"]
+    assert [(k.name, k.role) for k in keys] == [("key1", "admin"), ("key2", "admin")]
     assert GOOD_KEY not in repr(settings)
+
+
+def test_api_keys_with_names_roles_and_hashes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    keys = [
+        {"name": "crm", "role": "decider", "key": GOOD_KEY},
+        {"name": "desk", "role": "agent", "sha256": hash_key("desk-0123456789abcdef")},
+    ]
+    monkeypatch.setenv("NEXTBEST_API_KEYS", json.dumps(keys))
+    settings = Settings(data_dir=tmp_path)
+    assert find_key(settings.api_keys, GOOD_KEY) == settings.api_keys[0]
+    found = find_key(settings.api_keys, "desk-0123456789abcdef")
+    assert found is not None
+    assert (found.name, found.role) == ("desk", "agent")
+    assert find_key(settings.api_keys, "desk-0123456789abcdeF") is None
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        pytest.param(
+            [{"name": "a", "role": "admin", "key": GOOD_KEY, "sha256": "0" * 64}],
+            "exactly one of key or sha256",
+            id="key-and-hash",
+        ),
+        pytest.param(
+            [{"name": "a", "role": "admin", "key": GOOD_KEY}] * 2, "name of its own", id="dupe"
+        ),
+        pytest.param([{"name": "a", "role": "owner", "key": GOOD_KEY}], "role", id="bad-role"),
+        pytest.param([{"name": "a", "role": "admin", "sha256": "abc"}], "sha256", id="bad-digest"),
+    ],
+)
+def test_bad_api_keys_are_refused(tmp_path: Path, keys: list[object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(data_dir=tmp_path, api_keys=keys)
+
+
+@pytest.mark.parametrize(
+    ("host", "overrides", "refused"),
+    [
+        pytest.param("127.0.0.1", {}, False, id="loopback"),
+        pytest.param("localhost", {}, False, id="localhost"),
+        pytest.param("::1", {}, False, id="ipv6-loopback"),
+        pytest.param("0.0.0.0", {}, True, id="everywhere-without-keys"),
+        pytest.param("10.0.0.7", {"allow_anonymous": True}, False, id="explicitly-open"),
+        pytest.param("0.0.0.0", {"api_keys": [GOOD_KEY]}, False, id="with-keys"),
+    ],
+)
+def test_an_open_api_is_served_on_loopback_only(
+    tmp_path: Path, host: str, overrides: dict[str, object], refused: bool
+) -> None:
+    settings = Settings(data_dir=tmp_path, host=host, **overrides)
+    if refused:
+        with pytest.raises(ValueError, match="without API keys"):
+            settings.check_serving()
+    else:
+        settings.check_serving()
 
 
 def test_a_rejected_key_is_not_echoed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
