@@ -104,6 +104,11 @@ class AgentConfig(BaseModel):
         default=None, description="None: the rules planner decides (the embedded default)."
     )
     outcomes: OutcomeConfig = Field(default_factory=OutcomeConfig)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 bytes: keys the identity tokens and the customers' record "
+        "keys. None: one generated into data_dir/secret.key on first use.",
+    )
 
     @property
     def database_path(self) -> Path:

@@ -14,9 +14,12 @@ from agent.kpis.store import KpiReader, SqliteKpiReader
 from agent.llm import LLMClient
 from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.playbooks.store import PlaybookStore
+from agent.privacy import Privacy, load_master_secret
+from agent.privacy.erasure import ErasureLog, SqliteErasureLog
 from agent.signals.derive import SignalDeriver
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
 from agent.stores.decision_log import DecisionLog, SqliteDecisionLog
+from agent.stores.sqlite import private_dir
 from policies import PolicyPack, load_pack
 
 __all__ = ["Deps", "build_deps"]
@@ -31,9 +34,11 @@ class Deps:
     decisions: DecisionLog
     outcomes: OutcomeStore
     kpis: KpiReader
+    erasures: ErasureLog
     playbooks: PlaybookStore
     deriver: SignalDeriver
     pack: PolicyPack
+    privacy: Privacy
     llm: LLMClient | None = None
     """Set when an LLM is configured: the LLM planner plans, the rules planner falls back."""
     monotonic: Callable[[], float] = time.monotonic
@@ -48,9 +53,10 @@ class Deps:
             config=config,
             clock=clock,
             customers=SqliteCustomerStore(config.database_path, clock=clock),
-            decisions=SqliteDecisionLog(config.database_path),
+            decisions=SqliteDecisionLog(config.database_path, cipher=self.privacy.cipher),
             outcomes=SqliteOutcomeStore(config.database_path),
             kpis=SqliteKpiReader(config.database_path),
+            erasures=SqliteErasureLog(config.database_path),
         )
 
     def close_stores(self) -> None:
@@ -58,6 +64,7 @@ class Deps:
         self.decisions.close()
         self.outcomes.close()
         self.kpis.close()
+        self.erasures.close()
 
     def close(self) -> None:
         """Close the stores, and the LLM client's connections when no event loop is running
@@ -112,7 +119,9 @@ def build_deps(
 ) -> Deps:
     """Open the stores named by ``config`` (creating the data directory when needed), and the
     LLM client when ``config.llm`` is set."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)
+    secret = config.secret_key.get_secret_value() if config.secret_key else None
+    privacy = Privacy.from_secret(load_master_secret(config.data_dir, secret))
     embedder = CachingEmbedder(_embedder(config))
     if config.chroma_mode == "http":
         playbooks = PlaybookStore.http(config.chroma_host, config.chroma_port, embedder)
@@ -123,12 +132,14 @@ def build_deps(
         clock=clock,
         embedder=embedder,
         customers=SqliteCustomerStore(config.database_path),
-        decisions=SqliteDecisionLog(config.database_path),
+        decisions=SqliteDecisionLog(config.database_path, cipher=privacy.cipher),
         outcomes=SqliteOutcomeStore(config.database_path),
         kpis=SqliteKpiReader(config.database_path),
+        erasures=SqliteErasureLog(config.database_path),
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),
         pack=load_pack(config.policy_pack),
+        privacy=privacy,
         llm=LLMClient(config.llm, clock=monotonic) if config.llm is not None else None,
         monotonic=monotonic,
     )

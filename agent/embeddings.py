@@ -48,6 +48,13 @@ class CachingEmbedder:
     def model_id(self) -> str:
         return self._inner.model_id
 
+    def clear(self) -> int:
+        """Forget every cached text (after an erasure: some may have been the customer's)."""
+        with self._lock:
+            count = len(self._vectors)
+            self._vectors.clear()
+        return count
+
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         with self._lock:
             found = {t: v for t in set(texts) if (v := self._vectors.get(t)) is not None}

@@ -10,6 +10,7 @@ __all__ = ["ErrorCode", "NextbestError"]
 class ErrorCode(StrEnum):
     CUSTOMER_NOT_FOUND = "customer_not_found"
     DECISION_NOT_FOUND = "decision_not_found"
+    DECISION_ERASED = "decision_erased"
     PLAYBOOK_NOT_FOUND = "playbook_not_found"
     INVALID_CURSOR = "invalid_cursor"
     INVALID_INPUT = "invalid_input"
@@ -25,6 +26,7 @@ class ErrorCode(StrEnum):
 _STATUS: dict[ErrorCode, int] = {
     ErrorCode.CUSTOMER_NOT_FOUND: 404,
     ErrorCode.DECISION_NOT_FOUND: 404,
+    ErrorCode.DECISION_ERASED: 410,
     ErrorCode.PLAYBOOK_NOT_FOUND: 404,
     ErrorCode.INVALID_CURSOR: 400,
     ErrorCode.INVALID_INPUT: 422,

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from agent.privacy.scrub import scrub
 from tools import AttributeKey, Channel, Scalar
 
-__all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType"]
+__all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType", "scrub_event"]
 
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -67,3 +68,13 @@ class Event(BaseModel):
     text: str | None = Field(
         default=None, max_length=4000, description="Customer free text, if any."
     )
+
+
+def scrub_event(event: Event) -> Event:
+    """The event with its text and text properties scrubbed of contacts, card numbers and IBANs
+    (what is stored or reasoned on never holds them)."""
+    text = scrub(event.text) if event.text else event.text
+    properties = {k: scrub(v) if isinstance(v, str) else v for k, v in event.properties.items()}
+    if text == event.text and properties == event.properties:
+        return event
+    return event.model_copy(update={"text": text, "properties": properties})

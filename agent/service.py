@@ -12,18 +12,27 @@ from pathlib import Path
 
 from agent.config import AgentConfig
 from agent.deps import Deps, build_deps
+from agent.embeddings import CachingEmbedder
 from agent.errors import ErrorCode, NextbestError
 from agent.events import Event
 from agent.graph import build_graph, run_decision
+from agent.ids import new_id
 from agent.kpis import KpiQuery, KpiReport
 from agent.outcomes import DecisionState, Lifecycle, OutcomeIn, OutcomeRecordV1, lifecycle, state_of
 from agent.outcomes.store import Appended, OutcomeProblem, OutcomesRejected
 from agent.playbooks.model import Playbook
 from agent.playbooks.parse import load_playbooks
 from agent.playbooks.store import IngestReport
+from agent.privacy.erasure import ErasureReceipt
+from agent.privacy.scrub import scrub
 from agent.profile import Profile
 from agent.record import DecideRequest, DecisionRecordV1
-from agent.stores.decision_log import DecisionQuery, IdempotencyConflict
+from agent.stores.decision_log import (
+    DecisionQuery,
+    IdempotencyConflict,
+    LoggedDecision,
+    RecordErased,
+)
 from agent.stores.page import InvalidCursor, Page
 
 __all__ = ["SYSTEM", "Asker", "Decider", "DecisionResult", "OutcomeResult"]
@@ -32,6 +41,7 @@ __all__ = ["SYSTEM", "Asker", "Decider", "DecisionResult", "OutcomeResult"]
 @dataclass(frozen=True, slots=True)
 class DecisionResult:
     record: DecisionRecordV1
+    """The decision as made (a replay: as the log holds it, identities tokenized)."""
     replayed: bool = False
     """True when an earlier decision with the same idempotency key was returned."""
 
@@ -168,7 +178,7 @@ class Decider:
             if earlier is not None:
                 return self._replay(earlier, fingerprint)
         try:
-            record = await run_decision(
+            decided = await run_decision(
                 self._graph,
                 self._deps,
                 request,
@@ -179,7 +189,7 @@ class Decider:
             )
         except IdempotencyConflict as conflict:  # a concurrent retry won the race
             return self._replay(conflict.existing, fingerprint)
-        return DecisionResult(record)
+        return DecisionResult(decided.shown)
 
     @staticmethod
     def _replay(earlier: DecisionRecordV1, fingerprint: str) -> DecisionResult:
@@ -193,7 +203,10 @@ class Decider:
         return DecisionResult(earlier, replayed=True)
 
     async def get_decision(self, decision_id: str) -> DecisionRecordV1:
-        record = await asyncio.to_thread(self._deps.decisions.get, decision_id)
+        try:
+            record = await asyncio.to_thread(self._deps.decisions.get, decision_id)
+        except RecordErased as erased:
+            raise NextbestError(str(erased), ErrorCode.DECISION_ERASED) from None
         if record is None:
             raise NextbestError(f"decision {decision_id!r} not found", ErrorCode.DECISION_NOT_FOUND)
         return record
@@ -209,9 +222,7 @@ class Decider:
         rows = await asyncio.to_thread(outcomes.outcomes_of, [decision_id])
         return lifecycle(facts, rows[decision_id], followups, self._deps.clock(), config)
 
-    async def decision_states(
-        self, records: Sequence[DecisionRecordV1]
-    ) -> dict[str, DecisionState]:
+    async def decision_states(self, records: Sequence[LoggedDecision]) -> dict[str, DecisionState]:
         """The state of each decision as of now (for listings)."""
         ids = [r.decision_id for r in records]
         rows = await asyncio.to_thread(self._deps.outcomes.outcomes_of, ids)
@@ -260,7 +271,7 @@ class Decider:
 
     async def list_decisions(
         self, query: DecisionQuery, *, limit: int = 50, cursor: str | None = None
-    ) -> Page[DecisionRecordV1]:
+    ) -> Page[LoggedDecision]:
         try:
             return await asyncio.to_thread(
                 self._deps.decisions.query, query, limit=limit, cursor=cursor
@@ -275,6 +286,39 @@ class Decider:
         )
 
     # -- customers ---------------------------------------------------------------------------
+
+    async def erase_customer(self, customer_id: str, *, caller: Asker = SYSTEM) -> ErasureReceipt:
+        """Forget a customer: profile and events deleted, their record key destroyed (their
+        decision records become unreadable; the rows and hashes stay), caches that may hold
+        their text cleared, and a receipt appended that holds no personal data."""
+        deps = self._deps
+        profile_deleted, events = await asyncio.to_thread(
+            deps.customers.delete_customer, customer_id
+        )
+        sealed = await asyncio.to_thread(deps.decisions.shred, customer_id)
+        if not profile_deleted and not events and not sealed:
+            raise NextbestError(
+                f"customer {customer_id!r} not found: nothing is stored for them",
+                ErrorCode.CUSTOMER_NOT_FOUND,
+                field="customer_id",
+            )
+        derived = []
+        if isinstance(deps.embedder, CachingEmbedder):
+            derived.append(f"embedding cache ({deps.embedder.clear()} texts)")
+        scrub.cache_clear()
+        derived.append("scrubbed-text cache")
+        now = deps.clock()
+        receipt = ErasureReceipt(
+            receipt_id=new_id("era", ms=int(now.timestamp() * 1000)),
+            customer_token=deps.privacy.tokenizer.token("customer", customer_id),
+            erased_at=now,
+            caller=caller.name,
+            profile_deleted=profile_deleted,
+            events_deleted=events,
+            records_sealed=sealed,
+            derived_removed=derived,
+        )
+        return await asyncio.to_thread(deps.erasures.append, receipt)
 
     async def put_customer(self, profile: Profile) -> bool:
         """Create or replace a profile; True when it was created."""

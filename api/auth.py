@@ -39,6 +39,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/customers/{customer_id}"): frozenset({_A, _R, _ADMIN}),
     ("PUT", "/v1/customers/{customer_id}"): frozenset({_D, _ADMIN}),
     ("POST", "/v1/customers/{customer_id}/events"): frozenset({_D, _ADMIN}),
+    ("DELETE", "/v1/customers/{customer_id}"): frozenset({_ADMIN}),
     ("GET", "/v1/playbooks"): frozenset({_R, _ADMIN}),
 }
 """(method, route path) -> the roles that may call it. Agents record outcomes from the desk."""

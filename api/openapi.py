@@ -99,6 +99,14 @@ _EXAMPLES: dict[int, tuple[str, dict[str, Any]]] = {
             "field": "type",
         },
     ),
+    410: (
+        "Its customer was erased: the record can no longer be read",
+        {
+            "code": "decision_erased",
+            "message": "decision 'dec_01KAG4Z4W3QJ8RM5Y2N6T7V9XB' can no longer be read: "
+            "customer 'c13_amehta' was erased",
+        },
+    ),
     413: (
         "Body too large",
         {

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_narrative: bool = True
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of 32 random bytes; keys identity tokens and record keys. Unset: "
+        "generated once into NEXTBEST_DATA_DIR/secret.key. Set it in production, and keep it.",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     reservation_ttl_s: int = Field(default=900, ge=0, le=7 * 86400)
     repeat_contact_days: int = Field(default=30, ge=1, le=365)
@@ -136,6 +141,7 @@ class Settings(BaseSettings):
             else None,
             policy_pack=self.policy_pack,
             playbooks_k=self.playbooks_k,
+            secret_key=self.secret_key,
             llm=self._llm_config(),
             outcomes=OutcomeConfig(
                 reservation_ttl_s=self.reservation_ttl_s,

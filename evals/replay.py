@@ -109,7 +109,7 @@ def _logged(deps: Deps, query: DecisionQuery, limit: int) -> list[DecisionRecord
     cursor = None
     while len(records) < limit:
         page = deps.decisions.query(query, limit=min(100, limit - len(records)), cursor=cursor)
-        records.extend(page.items)
+        records.extend(r for r in page.items if isinstance(r, DecisionRecordV1))
         cursor = page.next_cursor
         if cursor is None:
             break

@@ -7,6 +7,7 @@ the denials) and then, if still nothing is permitted, through ``fallback`` (the 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -16,9 +17,10 @@ from agent.deps import Deps
 from agent.graph import nodes, planning
 from agent.graph.state import DecisionState, Kind
 from agent.ids import new_id
+from agent.privacy.redact import scrub_request
 from agent.record import DecideRequest, DecisionRecordV1
 
-__all__ = ["DecisionGraph", "build_graph", "run_decision"]
+__all__ = ["Decided", "DecisionGraph", "build_graph", "run_decision"]
 
 DecisionGraph = CompiledStateGraph[DecisionState, Deps, DecisionState, DecisionState]
 
@@ -53,6 +55,14 @@ def build_graph() -> DecisionGraph:
     return graph.compile()
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    stored: DecisionRecordV1
+    """As the log holds it: identities tokenized, free text scrubbed."""
+    shown: DecisionRecordV1
+    """As made, for the caller."""
+
+
 async def run_decision(
     graph: DecisionGraph,
     deps: Deps,
@@ -62,12 +72,12 @@ async def run_decision(
     idempotency_key: str | None,
     fingerprint: str,
     caller: str | None = None,
-) -> DecisionRecordV1:
+) -> Decided:
     """Run one decision through the graph; the record is written before this returns."""
     now = deps.clock()
     budget = deps.config.llm.deadline_s if deps.config.llm is not None else math.inf
     initial: dict[str, Any] = {
-        "request": request,
+        "request": scrub_request(request),
         "kind": kind,
         "decision_id": new_id("dec", ms=int(now.timestamp() * 1000)),
         "now": now,
@@ -79,5 +89,4 @@ async def run_decision(
         "timings_ms": {},
     }
     final = await graph.ainvoke(initial, context=deps)  # type: ignore[call-overload]
-    record: DecisionRecordV1 = final["record"]
-    return record
+    return Decided(stored=final["record"], shown=final["shown"])

@@ -23,6 +23,7 @@ from agent.planner.llm import PROMPT_VERSION
 from agent.planner.proposal import Proposal
 from agent.planner.rules import check_conditions
 from agent.planner.safe_default import safe_defaults
+from agent.privacy.redact import redact_record
 from agent.rationale import explain
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
 from policies import evaluate
@@ -232,13 +233,20 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
 
 
 async def record(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
+    """Append the record as it may be stored (identities tokenized, text scrubbed, sealed by
+    the log); the caller gets the decision as made."""
     deps = runtime.context
     started = time.perf_counter()
     timings = dict(state.get("timings_ms", {}))
     timings["record"] = 0.0  # the append's own time cannot be inside the row it writes
     built = build_record(state, deps, timings)
-    stored = await asyncio.to_thread(deps.decisions.append, built)
+    stored = await asyncio.to_thread(_store, deps, built)
     return {
         "record": stored,
+        "shown": built,
         "timings_ms": {"record": round((time.perf_counter() - started) * 1000, 3)},
     }
+
+
+def _store(deps: Deps, built: DecisionRecordV1) -> DecisionRecordV1:
+    return deps.decisions.append(redact_record(built, deps.privacy.tokenizer))

@@ -71,5 +71,8 @@ class DecisionState(TypedDict, total=False):
     briefing: Briefing | None
     # record
     record: DecisionRecordV1
+    """As stored: identities tokenized, free text scrubbed."""
+    shown: DecisionRecordV1
+    """As made: what the caller receives (a briefing keeps the customer's name for the agent)."""
     # every node adds its own duration
     timings_ms: Annotated[dict[str, float], add_timings]

@@ -26,6 +26,7 @@ from agent.outcomes.sql import (
     REPEAT_WHERE,
     TRANSFER_WHERE,
 )
+from agent.privacy.scrub import scrub
 from agent.stores.sqlite import SqliteDatabase, from_micros, to_micros
 from policies.verdict import Outcome
 from tools import ActionType, Channel, Purpose
@@ -220,7 +221,7 @@ class SqliteOutcomeStore:
             recorded_at=now,
             value=report.value,
             source=report.source,
-            note=report.note,
+            note=scrub(report.note) if report.note else report.note,
             fingerprint=fingerprint,
             caller=caller,
         )

@@ -1,15 +1,15 @@
 """What the LLM planner sees: a minimized profile, and untrusted text kept apart as data.
 
 Only the fields a plan needs leave the process. Names, identities, contact details, free-form
-attributes and exact vulnerability flags are left out (the record lists which), e-mail addresses
-and phone numbers inside free text are masked, and every text a customer or a playbook author
-wrote travels inside an ``<untrusted_data>`` block the system prompt declares to be data.
+attributes and exact vulnerability flags are left out (the record lists which), e-mail
+addresses, phone numbers, card numbers and IBANs inside free text are masked, and every text a
+customer or a playbook author wrote travels inside an ``<untrusted_data>`` block the system
+prompt declares to be data.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from agent.context import RequestContext
 from agent.events import Event
 from agent.playbooks.model import PlaybookHit
+from agent.privacy.scrub import scrub
 from agent.profile import Case, Profile
 from agent.signals.models import Signals
 from policies import Precheck
@@ -37,22 +38,11 @@ __all__ = [
     "playbook_view",
 ]
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE_LIKE = re.compile(r"(?<![\w.:-])(?:\+|00|\()?\d[\d\s().-]{7,}\d(?![\w.:-])")
-_DECIMAL = re.compile(r"^-?\d+\.\d+$")
-_MIN_PHONE_DIGITS = 9
-
-
-def _phone(match: re.Match[str]) -> str:
-    found = match.group(0)
-    digits = sum(ch.isdigit() for ch in found)
-    is_phone = digits >= _MIN_PHONE_DIGITS and not _DECIMAL.match(found)
-    return "[phone]" if is_phone else found
-
 
 def mask_text(text: str) -> str:
-    """The text with e-mail addresses and phone numbers replaced by placeholders."""
-    return _PHONE_LIKE.sub(_phone, _EMAIL.sub("[email]", text))
+    """The text with e-mail addresses, phone numbers, card numbers and IBANs replaced by
+    placeholders (:func:`agent.privacy.scrub`)."""
+    return scrub(text)
 
 
 class _View(BaseModel):

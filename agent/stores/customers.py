@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from agent.events import Event
+from agent.events import Event, scrub_event
 from agent.profile import Profile
 from agent.stores.page import CursorKey, Page, check_limit, decode_cursor, encode_cursor
 from agent.stores.sqlite import SqliteDatabase, to_micros
@@ -45,6 +45,10 @@ class CustomerStore(Protocol):
     ) -> list[Event]:
         """Every event of these types at or after ``since``, oldest first (no limit: contact
         accounting must see all of them)."""
+        ...
+
+    def delete_customer(self, customer_id: str) -> tuple[bool, int]:
+        """Erase the profile and every event of the customer: (profile deleted, events)."""
         ...
 
     def close(self) -> None: ...
@@ -112,7 +116,7 @@ class SqliteCustomerStore:
             if known is None:
                 raise CustomerNotFoundError(f"customer {customer_id!r} is not stored")
             added = 0
-            for event in events:
+            for event in map(scrub_event, events):
                 decision_id = event.properties.get("decision_id")
                 cur = conn.execute(
                     "INSERT INTO events (customer_id, event_id, ts_us, type, body, decision_id)"
@@ -165,6 +169,14 @@ class SqliteCustomerStore:
             .fetchall()
         )
         return [Event.model_validate_json(body) for (body,) in rows]
+
+    def delete_customer(self, customer_id: str) -> tuple[bool, int]:
+        with self._db.write() as conn:
+            events = conn.execute("DELETE FROM events WHERE customer_id = ?", (customer_id,))
+            profile = conn.execute("DELETE FROM profiles WHERE customer_id = ?", (customer_id,))
+            deleted = (profile.rowcount > 0, events.rowcount)
+        self._db.checkpoint()  # no copy of the deleted rows may linger in the write-ahead log
+        return deleted
 
     def close(self) -> None:
         self._db.close()

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import astuple, fields
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from agent.privacy import SEALED_PREFIX, RecordCipher
 from agent.record import DecisionRecordV1
 from agent.stores.decision_columns import DecisionColumns, VerdictRow, columns_of, verdict_rows
 from agent.stores.decision_query import DecisionQuery
@@ -24,12 +28,16 @@ from agent.stores.page import (
     encode_cursor,
 )
 from agent.stores.sqlite import SqliteDatabase, to_micros
+from tools import ActionType
 
 __all__ = [
     "DecisionLog",
     "DecisionQuery",
     "DuplicateDecisionError",
+    "ErasedDecision",
     "IdempotencyConflict",
+    "LoggedDecision",
+    "RecordErased",
     "SqliteDecisionLog",
 ]
 
@@ -49,6 +57,38 @@ class DuplicateDecisionError(ValueError):
     """A record with this decision_id is already in the log."""
 
 
+class RecordErased(LookupError):  # noqa: N818 - contract name
+    """The record is in the log, but its customer was erased: it can no longer be read."""
+
+    def __init__(self, decision_id: str, why: str) -> None:
+        super().__init__(f"decision {decision_id!r} can no longer be read: {why}")
+        self.decision_id = decision_id
+
+
+class ErasedDecision(BaseModel):
+    """What the log still says of a decision whose customer was erased: its columns, no record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision_id: str = Field(description="The decision's id.")
+    customer_id: str = Field(description="The customer's id (the rest of them is gone).")
+    created_at: AwareDatetime = Field(description="When it was decided.")
+    kind: str = Field(description="decision or briefing.")
+    action_type: ActionType = Field(description="The chosen action's type.")
+    mode: str = Field(description="The planner mode.")
+    safe_default: bool = Field(description="Whether the safe default was used.")
+    approval_required: bool = Field(description="Whether it waited for approval.")
+    erased: Literal[True] = Field(default=True, description="Always true.")
+
+
+LoggedDecision = DecisionRecordV1 | ErasedDecision
+"""A decision as the log can show it: its record, or only its columns once erased."""
+
+_SUMMARY_COLUMNS = (
+    "decision_id, customer_id, created_at, kind, action_type, mode, safe_default, approval_required"
+)
+
+
 class DecisionLog(Protocol):
     """Append-only decision records. Blocking and safe to call from many threads."""
 
@@ -56,14 +96,22 @@ class DecisionLog(Protocol):
         """Insert the record; raises IdempotencyConflict when its key was used before."""
         ...
 
-    def get(self, decision_id: str) -> DecisionRecordV1 | None: ...
+    def get(self, decision_id: str) -> DecisionRecordV1 | None:
+        """The record; raises RecordErased when its customer was erased."""
+        ...
 
     def find_by_idempotency_key(self, customer_id: str, key: str) -> DecisionRecordV1 | None: ...
 
     def query(
         self, q: DecisionQuery, *, limit: int = 50, cursor: str | None = None
-    ) -> Page[DecisionRecordV1]:
-        """Newest first, in pages that stay stable while new decisions arrive."""
+    ) -> Page[LoggedDecision]:
+        """Newest first, in pages that stay stable while new decisions arrive; a decision
+        whose customer was erased shows as an ErasedDecision."""
+        ...
+
+    def shred(self, customer_id: str) -> int:
+        """Destroy the customer's record key; how many records it sealed (0 when there was
+        no key: never one, or destroyed before)."""
         ...
 
     def close(self) -> None: ...
@@ -108,10 +156,16 @@ def _where(q: DecisionQuery) -> tuple[list[str], list[str | int]]:
 
 
 class SqliteDecisionLog:
-    """DecisionLog on a SQLite file (``decisions`` table)."""
+    """DecisionLog on a SQLite file (``decisions`` table).
 
-    def __init__(self, path: Path) -> None:
+    With a ``cipher``, each record is stored sealed with its customer's key (kept wrapped in
+    ``customer_keys``); ``shred`` destroys that key, and the customer's records become
+    unreadable while their rows, columns and hashes stay.
+    """
+
+    def __init__(self, path: Path, *, cipher: RecordCipher | None = None) -> None:
         self._db = SqliteDatabase(path)
+        self._cipher = cipher
 
     def append(self, record: DecisionRecordV1) -> DecisionRecordV1:
         columns = columns_of(record)
@@ -121,7 +175,7 @@ class SqliteDecisionLog:
                 if existing is not None:
                     raise IdempotencyConflict(existing)
             try:
-                conn.execute(_INSERT, (*astuple(columns), record.model_dump_json()))
+                conn.execute(_INSERT, (*astuple(columns), self._seal(conn, record)))
             except sqlite3.IntegrityError:
                 raise DuplicateDecisionError(
                     f"decision {record.decision_id!r} is already in the log"
@@ -130,19 +184,19 @@ class SqliteDecisionLog:
         return record
 
     def get(self, decision_id: str) -> DecisionRecordV1 | None:
-        row = (
-            self._db.connection()
-            .execute("SELECT record FROM decisions WHERE decision_id = ?", (decision_id,))
-            .fetchone()
-        )
-        return None if row is None else DecisionRecordV1.model_validate_json(row[0])
+        conn = self._db.connection()
+        row = conn.execute(
+            "SELECT decision_id, customer_id, record FROM decisions WHERE decision_id = ?",
+            (decision_id,),
+        ).fetchone()
+        return None if row is None else self._open(conn, *row)
 
     def find_by_idempotency_key(self, customer_id: str, key: str) -> DecisionRecordV1 | None:
         return self._by_key(self._db.connection(), customer_id, key)
 
     def query(
         self, q: DecisionQuery, *, limit: int = 50, cursor: str | None = None
-    ) -> Page[DecisionRecordV1]:
+    ) -> Page[LoggedDecision]:
         check_limit(limit)
         clauses, params = _where(q)
         fingerprint = q.fingerprint()
@@ -153,29 +207,94 @@ class SqliteDecisionLog:
             clauses.append("(created_us, decision_id) < (?, ?)")
             params.extend((after.t, after.id))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        rows = (
-            self._db.connection()
-            .execute(
-                f"SELECT created_us, decision_id, record FROM decisions {where}"
-                " ORDER BY created_us DESC, decision_id DESC LIMIT ?",
-                (*params, limit + 1),
-            )
-            .fetchall()
-        )
-        items = [DecisionRecordV1.model_validate_json(body) for (_, _, body) in rows[:limit]]
+        conn = self._db.connection()
+        rows = conn.execute(
+            f"SELECT created_us, {_SUMMARY_COLUMNS}, record FROM decisions {where}"
+            " ORDER BY created_us DESC, decision_id DESC LIMIT ?",
+            (*params, limit + 1),
+        ).fetchall()
+        items = [self._logged(conn, row[1:]) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
-            last_us, last_id, _ = rows[limit - 1]
+            last_us, last_id = rows[limit - 1][:2]
             next_cursor = encode_cursor(_DecisionCursor(t=last_us, id=last_id, q=fingerprint))
-        return Page[DecisionRecordV1](items=items, next_cursor=next_cursor)
+        return Page[LoggedDecision](items=items, next_cursor=next_cursor)
+
+    def shred(self, customer_id: str) -> int:
+        with self._db.write() as conn:
+            deleted = conn.execute(
+                "DELETE FROM customer_keys WHERE customer_id = ?", (customer_id,)
+            ).rowcount
+            if not deleted:
+                return 0
+            (sealed,) = conn.execute(
+                "SELECT COUNT(*) FROM decisions WHERE customer_id = ? AND record LIKE ?",
+                (customer_id, f"{SEALED_PREFIX}%"),
+            ).fetchone()
+        self._db.checkpoint()  # no copy of the key may linger in the write-ahead log
+        return int(sealed)
 
     def close(self) -> None:
         self._db.close()
 
-    @staticmethod
-    def _by_key(conn: sqlite3.Connection, customer_id: str, key: str) -> DecisionRecordV1 | None:
+    def _seal(self, conn: sqlite3.Connection, record: DecisionRecordV1) -> str:
+        body = record.model_dump_json()
+        if self._cipher is None:
+            return body
+        key = self._key(conn, record.customer_id, create=True)
+        assert key is not None
+        return self._cipher.seal(key, body.encode(), record.decision_id)
+
+    def _key(self, conn: sqlite3.Connection, customer_id: str, *, create: bool) -> bytes | None:
+        assert self._cipher is not None
         row = conn.execute(
-            "SELECT record FROM decisions WHERE customer_id = ? AND idempotency_key = ?",
+            "SELECT wrapped FROM customer_keys WHERE customer_id = ?", (customer_id,)
+        ).fetchone()
+        if row is not None:
+            return self._cipher.unwrap(customer_id, bytes(row[0]))
+        if not create:
+            return None
+        key, wrapped = self._cipher.new_key(customer_id)
+        conn.execute(
+            "INSERT INTO customer_keys (customer_id, wrapped, created_us) VALUES (?, ?, ?)",
+            (customer_id, wrapped, to_micros(datetime.now(UTC))),
+        )
+        return key
+
+    def _open(
+        self, conn: sqlite3.Connection, decision_id: str, customer_id: str, body: str
+    ) -> DecisionRecordV1:
+        if not body.startswith(SEALED_PREFIX):
+            return DecisionRecordV1.model_validate_json(body)
+        if self._cipher is None:
+            raise RecordErased(decision_id, "this log was opened without the record keys")
+        key = self._key(conn, customer_id, create=False)
+        if key is None:
+            raise RecordErased(decision_id, f"customer {customer_id!r} was erased")
+        return DecisionRecordV1.model_validate_json(self._cipher.open(key, body, decision_id))
+
+    def _logged(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> LoggedDecision:
+        decision_id, customer_id, created, kind, action, mode, safe, approval, body = row
+        try:
+            return self._open(conn, decision_id, customer_id, body)
+        except RecordErased:
+            return ErasedDecision(
+                decision_id=decision_id,
+                customer_id=customer_id,
+                created_at=datetime.fromisoformat(created),
+                kind=kind,
+                action_type=ActionType(action),
+                mode=mode,
+                safe_default=bool(safe),
+                approval_required=bool(approval),
+            )
+
+    def _by_key(
+        self, conn: sqlite3.Connection, customer_id: str, key: str
+    ) -> DecisionRecordV1 | None:
+        row = conn.execute(
+            "SELECT decision_id, customer_id, record FROM decisions"
+            " WHERE customer_id = ? AND idempotency_key = ?",
             (customer_id, key),
         ).fetchone()
-        return None if row is None else DecisionRecordV1.model_validate_json(row[0])
+        return None if row is None else self._open(conn, *row)

@@ -223,6 +223,25 @@ _V2: tuple[str, ...] = (
         ON events (decision_id, customer_id, type, ts_us) WHERE decision_id IS NOT NULL
     """,
     "CREATE INDEX IF NOT EXISTS events_by_type ON events (customer_id, type, ts_us)",
+    # Erasure receipts: what was removed, for whom (a token), when and by whom.
+    """
+    CREATE TABLE IF NOT EXISTS erasures (
+        receipt_id     TEXT PRIMARY KEY,
+        customer_token TEXT NOT NULL,
+        erased_us      INTEGER NOT NULL,
+        body           TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS erasures_by_token ON erasures (customer_token, erased_us)",
+    *_append_only("erasures"),
+    # Each customer's record key, wrapped by the service's key; erasure deletes the row.
+    """
+    CREATE TABLE IF NOT EXISTS customer_keys (
+        customer_id TEXT PRIMARY KEY,
+        wrapped     BLOB NOT NULL,
+        created_us  INTEGER NOT NULL
+    )
+    """,
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)

@@ -9,6 +9,7 @@ write goes through :meth:`SqliteDatabase.write`, which takes the write lock up f
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from agent.stores.schema import migrate
 
-__all__ = ["SqliteDatabase", "StoreClosedError", "from_micros", "to_micros"]
+__all__ = ["SqliteDatabase", "StoreClosedError", "from_micros", "private_dir", "to_micros"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -40,6 +41,23 @@ def from_micros(value: int) -> datetime:
     return _EPOCH + timedelta(microseconds=value)
 
 
+def private_dir(path: Path) -> Path:
+    """The directory, made (or narrowed to) owner-only: it holds customer data."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    return path
+
+
+def _private_file(path: Path) -> None:
+    """Create the database file owner-only (SQLite gives its -wal and -shm files the same
+    mode), or narrow an existing one."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 class SqliteDatabase:
     """Thread-safe access to one SQLite file; the schema is created or upgraded on open."""
 
@@ -50,7 +68,8 @@ class SqliteDatabase:
         self._lock = threading.Lock()
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        _private_file(path)
         migrate(self.connection())
 
     @property
@@ -81,6 +100,11 @@ class SqliteDatabase:
             raise
         conn.commit()
 
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it (after an erasure, no copy of
+        what was deleted may linger in it)."""
+        self.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def close(self) -> None:
         """Close every connection this database opened; later calls raise StoreClosedError."""
         with self._lock:
@@ -103,6 +127,7 @@ class SqliteDatabase:
         self._use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")  # deleted keys and profiles are overwritten
         return conn
 
     def _use_wal(self, conn: sqlite3.Connection) -> None:

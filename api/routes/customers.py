@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agent.errors import ErrorCode, NextbestError
 from agent.events import Event
+from agent.privacy.erasure import ErasureReceipt
 from agent.profile import Profile
+from api.auth import CallerDep
 from api.deps import DeciderDep
 from api.openapi import CUSTOMER_ID_PATTERN, errors, ok
 
@@ -140,3 +142,20 @@ async def add_events(
     """Append events; an event id sent twice is stored once (``new`` counts the first time)."""
     new = await decider.add_events(customer_id, body.events)
     return EventsAccepted(accepted=len(body.events), new=new)
+
+
+@router.delete(
+    "/v1/customers/{customer_id}",
+    response_model=ErasureReceipt,
+    responses={
+        **ok("erasure"),
+        **errors(401, 403, 404, 422, 429, variants=("customer_not_found", "unknown_query")),
+    },
+)
+async def erase_customer(
+    customer_id: CustomerPath, decider: DeciderDep, caller: CallerDep
+) -> ErasureReceipt:
+    """Erase a customer (admin): profile and events deleted; their decision records sealed
+    with a key that is destroyed, so they can no longer be read while the log still verifies;
+    caches cleared. The receipt holds no personal data."""
+    return await decider.erase_customer(customer_id, caller=caller.asker)

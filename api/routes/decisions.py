@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from agent.errors import ErrorCode, NextbestError
 from agent.outcomes import DecisionState, Lifecycle
 from agent.record import DecisionRecordV1, Mode
-from agent.stores.decision_log import DecisionQuery
+from agent.stores.decision_log import DecisionQuery, ErasedDecision, LoggedDecision
 from api.deps import DeciderDep
 from api.openapi import CUSTOMER_ID_PATTERN, errors, ok
 from tools import ActionType
@@ -31,9 +31,15 @@ class DecisionSummary(BaseModel):
     safe_default: bool = Field(description="True when no proposal survived the guards.")
     approval_required: bool = Field(description="True when the action waits for approval.")
     state: DecisionState = Field(description="recommended, executed, declined or expired, now.")
+    erased: bool = Field(
+        default=False,
+        description="True when its customer was erased: the record can no longer be read.",
+    )
 
     @classmethod
-    def from_record(cls, record: DecisionRecordV1, state: DecisionState) -> DecisionSummary:
+    def from_record(cls, record: LoggedDecision, state: DecisionState) -> DecisionSummary:
+        if isinstance(record, ErasedDecision):
+            return cls.model_validate(record.model_dump() | {"state": state})
         return cls(
             decision_id=record.decision_id,
             created_at=record.created_at,
@@ -126,7 +132,7 @@ async def list_decisions(
     response_model=DecisionDetail,
     responses={
         **ok("decision"),
-        **errors(401, 403, 429, 404, 422, variants=("unknown_query",)),
+        **errors(401, 403, 404, 410, 422, 429, variants=("unknown_query",)),
     },
 )
 async def get_decision(

@@ -55,6 +55,20 @@ def _outcome(decision_id: str) -> dict[str, Any]:
     return {"id": f"o-{next(OUTCOME_IDS)}", "type": "converted", "value": value}
 
 
+ERASABLE = iter(range(10_000))
+
+
+def _erasable(client: TestClient, headers: dict[str, str]) -> Any:
+    customer_id = f"cus_erase_{next(ERASABLE)}"
+    stored = client.put(
+        f"/v1/customers/{customer_id}",
+        json={"customer_id": customer_id},
+        headers=_auth(Role.ADMIN),
+    )
+    assert stored.status_code == 201, stored.text
+    return client.delete(f"/v1/customers/{customer_id}", headers=headers)
+
+
 CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/v1/decide"): lambda c, d, h: c.post(
         "/v1/decide", json={"customer_id": "c09_athompson"}, headers=h
@@ -88,6 +102,7 @@ CALLS: dict[tuple[str, str], Call] = {
         headers=h,
     ),
     ("GET", "/v1/playbooks"): lambda c, d, h: c.get("/v1/playbooks", headers=h),
+    ("DELETE", "/v1/customers/{customer_id}"): lambda c, d, h: _erasable(c, h),
 }
 """A valid request per route, so that the right role gets a 2xx."""
 

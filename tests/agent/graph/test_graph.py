@@ -12,6 +12,7 @@ import pytest
 from agent.config import AgentConfig
 from agent.demo import demo_now, load_demo_customers, seed
 from agent.graph import build_graph
+from agent.privacy.redact import redact_record
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
 
@@ -47,7 +48,8 @@ def test_graph_shape_matches_the_snapshot() -> None:
 def test_every_decision_is_recorded_before_it_returns(demo_decider: Decider) -> None:
     record = _decide(demo_decider, "c08_dokafor")
     stored = asyncio.run(demo_decider.get_decision(record.decision_id))
-    assert stored == record
+    assert stored == redact_record(record, demo_decider.deps.privacy.tokenizer)
+    assert stored.profile.name != record.profile.name  # the log keeps a token
     assert record.mode == "rules"
     assert record.policy_pack_version
     assert record.embedding_model == "all-MiniLM-L6-v2-int8"

@@ -13,7 +13,8 @@ from agent.stores.page import InvalidCursor
 from tests.factories import NOW, profile
 
 if TYPE_CHECKING:
-    from tests.agent.stores.conftest import Backend, MakeEvent
+    from tests.agent.conftest import MakeEvent
+    from tests.agent.stores.conftest import Backend
 
 
 def _ids(store: CustomerStore, limit: int) -> list[list[str]]:

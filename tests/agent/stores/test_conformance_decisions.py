@@ -15,14 +15,17 @@ from agent.stores.decision_log import (
     DecisionLog,
     DecisionQuery,
     DuplicateDecisionError,
+    ErasedDecision,
     IdempotencyConflict,
+    RecordErased,
 )
 from agent.stores.page import InvalidCursor
 from tests.factories import NOW
 from tools import ActionType
 
 if TYPE_CHECKING:
-    from tests.agent.stores.conftest import Backend, MakeRecord
+    from tests.agent.conftest import MakeRecord
+    from tests.agent.stores.conftest import Backend
 
 
 def _all_ids(log: DecisionLog, q: DecisionQuery, limit: int = 50) -> list[str]:
@@ -272,3 +275,23 @@ def test_concurrent_appends_and_reads(decisions: DecisionLog, make_record: MakeR
     ids = _all_ids(decisions, DecisionQuery(), limit=500)
     assert len(ids) == len(set(ids)) == 400
     assert len(_all_ids(decisions, DecisionQuery(customer_id="cus_5"))) == 50
+
+
+def test_erasure_shreds_one_customers_records_only(
+    decisions: DecisionLog, make_record: MakeRecord
+) -> None:
+    mine = [decisions.append(make_record(customer_id="cus_gone")) for _ in range(2)]
+    theirs = decisions.append(make_record(customer_id="cus_stays"))
+
+    assert decisions.shred("cus_gone") == 2
+    assert decisions.shred("cus_gone") == 0  # the key is gone already
+    with pytest.raises(RecordErased, match="cus_gone' was erased"):
+        decisions.get(mine[0].decision_id)
+    assert decisions.get(theirs.decision_id) == theirs
+    page = decisions.query(DecisionQuery())
+    erased = [item for item in page.items if isinstance(item, ErasedDecision)]
+    assert {e.decision_id for e in erased} == {r.decision_id for r in mine}
+    assert all(e.customer_id == "cus_gone" and e.erased for e in erased)
+    assert erased[0].action_type == mine[0].chosen.call.type
+    later = decisions.append(make_record(customer_id="cus_gone"))  # a new key from now on
+    assert decisions.get(later.decision_id) == later

@@ -23,7 +23,7 @@ from tests.factories import NOW, profile
 from tools import ActionType, Channel
 
 if TYPE_CHECKING:
-    from tests.agent.stores.conftest import MakeRecord
+    from tests.agent.conftest import MakeRecord
 
 CONFIG = OutcomeConfig()
 DAY = timedelta(days=1)

@@ -14,7 +14,7 @@ from tests.factories import NOW
 from tools import ActionType, Channel, Purpose, parse_action
 
 if TYPE_CHECKING:
-    from tests.agent.stores.conftest import MakeRecord
+    from tests.agent.conftest import MakeRecord
 
 WEEK = timedelta(days=7)
 

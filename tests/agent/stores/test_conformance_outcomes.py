@@ -19,7 +19,8 @@ from tests.factories import NOW, profile
 from tools import ActionType, Channel
 
 if TYPE_CHECKING:
-    from tests.agent.stores.conftest import Backend, MakeRecord
+    from tests.agent.conftest import MakeRecord
+    from tests.agent.stores.conftest import Backend
 
 LATER = NOW + timedelta(minutes=30)
 

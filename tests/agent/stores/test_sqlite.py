@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 import threading
 from dataclasses import asdict, astuple, fields
 from pathlib import Path
@@ -18,10 +19,11 @@ from agent.stores.decision_log import SqliteDecisionLog
 from agent.stores.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError
 from agent.stores.sqlite import SqliteDatabase, StoreClosedError, from_micros, to_micros
 from policies.verdict import Outcome
+from tests.agent.stores.conftest import CIPHER
 from tests.factories import NOW, profile
 
 if TYPE_CHECKING:
-    from tests.agent.stores.conftest import MakeRecord
+    from tests.agent.conftest import MakeRecord
 
 
 def _raw(path: Path) -> sqlite3.Connection:
@@ -223,4 +225,27 @@ def test_a_version_1_file_is_upgraded_and_its_rows_filled(
     finally:
         raw.close()
     assert log.get(record.decision_id) == record
+    log.close()
+
+
+def test_sealed_rows_hold_no_plaintext_and_files_are_private(
+    tmp_path: Path, make_record: MakeRecord
+) -> None:
+    data = tmp_path / "data"
+    log = SqliteDecisionLog(data / "nextbest.db", cipher=CIPHER)
+    record = log.append(make_record(customer_id="cus_sealed"))
+    raw = _raw(data / "nextbest.db")
+    try:
+        (body,) = raw.execute("SELECT record FROM decisions").fetchone()
+        assert body.startswith("enc1:")
+        assert "cus_sealed" not in body
+        assert "Test Person" not in body
+        (wrapped,) = raw.execute("SELECT wrapped FROM customer_keys").fetchone()
+        assert len(wrapped) > 32
+    finally:
+        raw.close()
+    assert log.get(record.decision_id) == record
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    for name in ("nextbest.db", "nextbest.db-wal"):
+        assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
     log.close()

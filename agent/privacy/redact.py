@@ -1,0 +1,98 @@
+"""What a decision record keeps of a person: tokens, not identities; scrubbed text.
+
+Before a record is stored, the customer's name and identity values (e-mail, phone, CRM id, ...)
+become keyed tokens wherever they appear, in any field, and every string is scrubbed of e-mail
+addresses, phone numbers, card numbers and IBANs. The raw values stay in the customer store
+only; the record lists each field it changed in ``redactions``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from agent.events import scrub_event
+from agent.privacy.scrub import scrub
+from agent.privacy.tokens import Tokenizer
+from agent.profile import Profile
+from agent.record import DecideRequest, DecisionRecordV1
+
+__all__ = ["personal_values", "redact_record", "scrub_request"]
+
+_MIN_NAME_PART = 3
+
+
+def personal_values(
+    profile: Profile, tokenizer: Tokenizer
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The profile's raw personal values and the tokens that stand for them: the full name
+    and identity values (matched in any case), and the name's parts (matched as written, so
+    that a Will or a Rose does not take every "will" and "rose" with it)."""
+    whole: dict[str, str] = {}
+    parts: dict[str, str] = {}
+    if profile.name and profile.name.strip():
+        token = tokenizer.token("name", profile.name)
+        whole[profile.name.strip()] = token
+        for part in re.findall(r"[^\W\d_]+", profile.name):
+            if len(part) >= _MIN_NAME_PART:
+                parts[part] = token
+    for identity in profile.identities:
+        whole[identity.value.strip()] = tokenizer.token(identity.kind, identity.value)
+    return whole, parts
+
+
+def _pattern(values: dict[str, str], flags: int) -> re.Pattern[str] | None:
+    if not values:
+        return None
+    ordered = sorted(values, key=len, reverse=True)  # "Arjun Mehta" before "Arjun"
+    return re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in ordered), flags)
+
+
+def _replacer(whole: dict[str, str], parts: dict[str, str]) -> Callable[[str], str]:
+    any_case = _pattern(whole, re.IGNORECASE)
+    as_written = _pattern(parts, 0)
+    lowered = {value.casefold(): token for value, token in whole.items()}
+
+    def replace(text: str) -> str:
+        if any_case is not None:
+            text = any_case.sub(lambda m: lowered[m.group(0).casefold()], text)
+        if as_written is not None:
+            text = as_written.sub(lambda m: parts[m.group(0)], text)
+        return scrub(text)
+
+    return replace
+
+
+def _walk(value: Any, path: str, clean: Callable[[str], str], changed: list[str]) -> Any:
+    if isinstance(value, str):
+        cleaned = clean(value)
+        if cleaned != value:
+            changed.append(path)
+        return cleaned
+    if isinstance(value, dict):
+        return {k: _walk(v, f"{path}.{k}" if path else k, clean, changed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_walk(v, f"{path}.{i}", clean, changed) for i, v in enumerate(value)]
+    return value
+
+
+def redact_record(record: DecisionRecordV1, tokenizer: Tokenizer) -> DecisionRecordV1:
+    """The record as it may be stored: no raw identities, no card numbers, no contacts."""
+    changed: list[str] = []
+    data = record.model_dump(mode="json", exclude={"redactions"})
+    clean = _replacer(*personal_values(record.profile, tokenizer))
+    data = _walk(data, "", clean, changed)
+    data["redactions"] = [*record.redactions, *(f"stored:{path}" for path in changed)]
+    return DecisionRecordV1.model_validate(data)
+
+
+def scrub_request(request: DecideRequest) -> DecideRequest:
+    """The request as the agent reasons on it: its events' texts and the stated reason free of
+    contacts, card numbers and IBANs (a card number typed into a chat goes no further)."""
+    context = request.context
+    if context.reason:
+        context = context.model_copy(update={"reason": scrub(context.reason)})
+    return request.model_copy(
+        update={"events": [scrub_event(e) for e in request.events], "context": context}
+    )
