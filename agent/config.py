@@ -104,6 +104,19 @@ class AgentConfig(BaseModel):
         default=None, description="None: the rules planner decides (the embedded default)."
     )
     outcomes: OutcomeConfig = Field(default_factory=OutcomeConfig)
+    audit_origin: str = Field(
+        default="nextbest.local/audit",
+        pattern=r"^[^\s+]{1,200}$",
+        description="The log's name in its signed checkpoints (a URL-like id, no spaces).",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of the 32-byte Ed25519 seed that signs checkpoints. None: one "
+        "generated into data_dir/audit-signing.key on first use.",
+    )
+    audit_checkpoint_s: int = Field(
+        default=300, ge=0, le=86400, description="How often the server signs the chain's head."
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Base64 of 32 bytes: keys the identity tokens and the customers' record "

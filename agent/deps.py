@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from agent.audit.checkpoint import NoteSigner, load_signer
+from agent.audit.store import AuditLog, SqliteAuditLog
 from agent.config import AgentConfig
 from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
 from agent.kpis.store import KpiReader, SqliteKpiReader
@@ -35,6 +37,8 @@ class Deps:
     outcomes: OutcomeStore
     kpis: KpiReader
     erasures: ErasureLog
+    audit: AuditLog
+    signer: NoteSigner
     playbooks: PlaybookStore
     deriver: SignalDeriver
     pack: PolicyPack
@@ -57,6 +61,7 @@ class Deps:
             outcomes=SqliteOutcomeStore(config.database_path),
             kpis=SqliteKpiReader(config.database_path),
             erasures=SqliteErasureLog(config.database_path),
+            audit=SqliteAuditLog(config.database_path, signer=self.signer),
         )
 
     def close_stores(self) -> None:
@@ -65,6 +70,7 @@ class Deps:
         self.outcomes.close()
         self.kpis.close()
         self.erasures.close()
+        self.audit.close()
 
     def close(self) -> None:
         """Close the stores, and the LLM client's connections when no event loop is running
@@ -122,6 +128,8 @@ def build_deps(
     private_dir(config.data_dir)
     secret = config.secret_key.get_secret_value() if config.secret_key else None
     privacy = Privacy.from_secret(load_master_secret(config.data_dir, secret))
+    signing = config.audit_signing_key.get_secret_value() if config.audit_signing_key else None
+    signer = load_signer(config.data_dir, config.audit_origin, signing)
     embedder = CachingEmbedder(_embedder(config))
     if config.chroma_mode == "http":
         playbooks = PlaybookStore.http(config.chroma_host, config.chroma_port, embedder)
@@ -136,6 +144,8 @@ def build_deps(
         outcomes=SqliteOutcomeStore(config.database_path),
         kpis=SqliteKpiReader(config.database_path),
         erasures=SqliteErasureLog(config.database_path),
+        audit=SqliteAuditLog(config.database_path, signer=signer),
+        signer=signer,
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),
         pack=load_pack(config.policy_pack),

@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     DECISION_NOT_FOUND = "decision_not_found"
     DECISION_ERASED = "decision_erased"
     PLAYBOOK_NOT_FOUND = "playbook_not_found"
+    CHECKPOINT_NOT_FOUND = "checkpoint_not_found"
     INVALID_CURSOR = "invalid_cursor"
     INVALID_INPUT = "invalid_input"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
@@ -28,6 +29,7 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.DECISION_NOT_FOUND: 404,
     ErrorCode.DECISION_ERASED: 410,
     ErrorCode.PLAYBOOK_NOT_FOUND: 404,
+    ErrorCode.CHECKPOINT_NOT_FOUND: 404,
     ErrorCode.INVALID_CURSOR: 400,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.IDEMPOTENCY_MISMATCH: 409,

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from agent.audit.checkpoint import Checkpoint
+from agent.audit.store import VerifyReport
 from agent.config import AgentConfig
 from agent.deps import Deps, build_deps
 from agent.embeddings import CachingEmbedder
@@ -284,6 +286,23 @@ class Decider:
         return await asyncio.to_thread(
             self._deps.kpis.kpis, query, now=self._deps.clock(), config=self._deps.config.outcomes
         )
+
+    # -- audit -------------------------------------------------------------------------------
+
+    async def verify_log(self, *, since: datetime | None = None) -> VerifyReport:
+        """Check the hash chain, every chained row and every signed checkpoint."""
+        return await asyncio.to_thread(self._deps.audit.verify, since=since)
+
+    async def sign_checkpoint(self) -> Checkpoint | None:
+        """Sign the chain's head (None when it has not grown); refuses, with
+        CheckpointRefused, when the chain no longer matches an earlier checkpoint."""
+        deps = self._deps
+        return await asyncio.to_thread(
+            deps.audit.checkpoint, deps.signer, deps.config.audit_origin, deps.clock()
+        )
+
+    async def latest_checkpoint(self) -> Checkpoint | None:
+        return await asyncio.to_thread(self._deps.audit.latest)
 
     # -- customers ---------------------------------------------------------------------------
 

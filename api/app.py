@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from api.deps import forbid_unknown_query
 from api.errors import install_error_handlers
 from api.limits import BodyLimit, SecurityHeaders
 from api.routes import (
+    audit,
     briefings,
     customers,
     decide,
@@ -27,6 +29,22 @@ from api.settings import Settings
 
 __all__ = ["create_app"]
 
+log = logging.getLogger("nextbest.api")
+
+
+async def _sign_once(decider: Decider) -> None:
+    try:
+        await decider.sign_checkpoint()
+    except Exception:  # signing reports, it never takes the service down
+        log.exception("audit: signing a checkpoint failed (run nextbest audit verify)")
+
+
+async def _sign_checkpoints(app: FastAPI, every_s: int) -> None:
+    """Sign the chain's head as the server starts, then every ``every_s`` seconds."""
+    while True:
+        await _sign_once(app.state.decider)
+        await asyncio.sleep(every_s)
+
 
 def create_app(settings: Settings | None = None, *, decider: Decider | None = None) -> FastAPI:
     """The app; it builds its own Decider from ``settings`` unless one is given (tests)."""
@@ -39,9 +57,15 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         app.state.decider = decider or await asyncio.to_thread(
             Decider.build, settings.to_agent_config()
         )
+        signing = None
+        if settings.audit_checkpoint_s > 0:
+            signing = asyncio.create_task(_sign_checkpoints(app, settings.audit_checkpoint_s))
         try:
             yield
         finally:
+            if signing is not None:
+                signing.cancel()
+                await _sign_once(app.state.decider)  # the head as the server leaves it
             if owned:
                 await app.state.decider.aclose()
 
@@ -60,7 +84,7 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
     install_error_handlers(app)
     app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     secured = [Depends(authorize)]
-    for module in (decide, briefings, decisions, outcomes, kpis, customers, playbooks):
+    for module in (decide, briefings, decisions, outcomes, kpis, customers, playbooks, audit):
         app.include_router(module.router, dependencies=secured)
     app.include_router(health.router)
     return app

@@ -24,6 +24,7 @@ from agent.kpis import KpiQuery
 from agent.playbooks.parse import PlaybookError
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
+from api.cli_audit import audit_app
 from api.cli_kpis import kpis_command, kpis_console, print_kpis
 from api.cli_settings import settings_or_exit
 from api.settings import Settings
@@ -38,6 +39,7 @@ playbooks_app = typer.Typer(help="Validate, ingest and list playbooks.", no_args
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(eval_app, name="eval")
 app.command("kpis")(kpis_command)
+app.add_typer(audit_app, name="audit")
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -77,6 +79,7 @@ def serve(
             history = asyncio.run(_seed_history(decider, clock, lookalikes))
             typer.echo(_history_line(history))
             _print_history_kpis(decider, clock())
+            _print_audit(decider)
         finally:
             decider.close()
     if settings.workers > 1:  # each worker builds its own app from the same NEXTBEST_* settings
@@ -121,6 +124,18 @@ def _print_history_kpis(decider: Decider, now: datetime) -> None:
     """The journey KPIs of the last 90 days, as GET /v1/kpis reports them."""
     query = KpiQuery(since=now - timedelta(days=90), until=now)
     print_kpis(asyncio.run(decider.kpis(query)), kpis_console())
+
+
+def _print_audit(decider: Decider) -> None:
+    """Sign the chain's head and verify the whole log, as governance would."""
+    asyncio.run(decider.sign_checkpoint())
+    report = asyncio.run(decider.verify_log())
+    state = "ok" if report.ok else f"BROKEN at {report.first}"
+    typer.echo(
+        f"\naudit: {report.rows:,} rows in the hash chain, {report.checkpoints} signed "
+        f"checkpoint(s), head {report.head[:12]}… · verify {state} in {report.seconds:.2f} s "
+        "(nextbest audit verify)"
+    )
 
 
 def _policy_lines(record: DecisionRecordV1) -> list[str]:
@@ -204,6 +219,7 @@ def demo(
                 "\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common())
             )
             _print_history_kpis(decider, now)
+            _print_audit(decider)
         finally:
             decider.close()
 

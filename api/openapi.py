@@ -18,6 +18,7 @@ __all__ = [
     "FieldError",
     "errors",
     "example",
+    "example_text",
     "ok",
 ]
 
@@ -28,6 +29,12 @@ _EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 def example(name: str) -> Any:
     """A response example from ``api/examples/<name>.json`` (real demo data, shortened)."""
     return json.loads((_EXAMPLES_DIR / f"{name}.json").read_text())
+
+
+@cache
+def example_text(name: str) -> str:
+    """A plain-text response example from ``api/examples/<name>``."""
+    return (_EXAMPLES_DIR / name).read_text()
 
 
 def ok(name: str, status: int = 200) -> dict[int | str, dict[str, Any]]:
@@ -143,6 +150,14 @@ _VARIANTS: dict[str, tuple[int, str, dict[str, Any]]] = {
             "field": "customer_id",
         },
     ),
+    "checkpoint_not_found": (
+        404,
+        "No checkpoint yet",
+        {
+            "code": "checkpoint_not_found",
+            "message": "no checkpoint yet: nothing has been logged",
+        },
+    ),
     "idempotency_mismatch": (
         409,
         "Idempotency-Key already used for a different request, or an inline profile for a "
@@ -173,22 +188,28 @@ _VARIANTS: dict[str, tuple[int, str, dict[str, Any]]] = {
 """Examples that fit some routes better than their status's usual one."""
 
 
-def errors(*statuses: int, variants: Iterable[str] = ()) -> dict[int | str, dict[str, Any]]:
+def errors(
+    *statuses: int, variants: Iterable[str] = (), plain_route: bool = False
+) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for these error statuses, in the real error shape.
 
     ``variants`` names examples that fit the route better than a status's usual one, e.g.
     ``customer_not_found`` for a 404 about a customer, ``unknown_query`` for a route without
-    a body.
+    a body. ``plain_route``: the route answers text on success, and FastAPI would file the
+    error model under its media type, so the JSON schema is referenced explicitly instead.
     """
     examples = dict(_EXAMPLES)
     for name in variants:
         status, description, example = _VARIANTS[name]
         examples[status] = (description, example)
-    return {
-        status: {
-            "model": ErrorResponse,
-            "description": examples[status][0],
-            "content": {"application/json": {"example": {"error": examples[status][1]}}},
-        }
-        for status in statuses
-    }
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        media: dict[str, Any] = {"example": {"error": examples[status][1]}}
+        response: dict[str, Any] = {"description": examples[status][0]}
+        if plain_route:
+            media["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+        else:
+            response["model"] = ErrorResponse
+        response["content"] = {"application/json": media}
+        responses[status] = response
+    return responses

@@ -69,6 +69,19 @@ class Settings(BaseSettings):
         description="Base64 of 32 random bytes; keys identity tokens and record keys. Unset: "
         "generated once into NEXTBEST_DATA_DIR/secret.key. Set it in production, and keep it.",
     )
+    audit_origin: str = Field(
+        default="nextbest.local/audit",
+        pattern=r"^[^\s+]{1,200}$",
+        description="The log's name in its signed checkpoints (no spaces or '+').",
+    )
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of the 32-byte Ed25519 seed that signs checkpoints. Unset: "
+        "generated once into NEXTBEST_DATA_DIR/audit-signing.key.",
+    )
+    audit_checkpoint_s: int = Field(
+        default=300, ge=0, le=86400, description="Seconds between signed checkpoints; 0: never."
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     reservation_ttl_s: int = Field(default=900, ge=0, le=7 * 86400)
     repeat_contact_days: int = Field(default=30, ge=1, le=365)
@@ -142,6 +155,9 @@ class Settings(BaseSettings):
             policy_pack=self.policy_pack,
             playbooks_k=self.playbooks_k,
             secret_key=self.secret_key,
+            audit_origin=self.audit_origin,
+            audit_signing_key=self.audit_signing_key,
+            audit_checkpoint_s=self.audit_checkpoint_s,
             llm=self._llm_config(),
             outcomes=OutcomeConfig(
                 reservation_ttl_s=self.reservation_ttl_s,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Protocol
 
+from agent.audit.chain import append_entry
 from agent.config import OutcomeConfig
 from agent.outcomes.accounting import LedgerEntry
 from agent.outcomes.lifecycle import DecisionFacts, Followups, conflict
@@ -177,7 +178,10 @@ class SqliteOutcomeStore:
                 raise OutcomesRejected(problems)
             for result in results:
                 if not result.replayed:
-                    conn.execute(_INSERT, self._row(result.record, known))
+                    record = result.record
+                    conn.execute(_INSERT, self._row(record, known))
+                    ref = f"{record.decision_id}/{record.outcome_id}"
+                    append_entry(conn, "outcomes", ref, to_micros(record.recorded_at))
         return results
 
     @staticmethod

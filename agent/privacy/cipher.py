@@ -1,12 +1,13 @@
-"""Per-customer record keys: every decision record of a customer is encrypted (AES-256-GCM)
-with that customer's key, which is stored wrapped by the service's key. Erasure destroys the
-customer's key, and with it every record it sealed, while the hash chain, which hashes the
-ciphertext, still verifies."""
+"""Per-customer record keys: every decision record of a customer is compressed and encrypted
+(AES-256-GCM) with that customer's key, which is stored wrapped by the service's key. Erasure
+destroys the customer's key, and with it every record it sealed, while the hash chain, which
+hashes the ciphertext, still verifies."""
 
 from __future__ import annotations
 
 import base64
 import os
+import zlib
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,15 +42,18 @@ class RecordCipher:
 
     @staticmethod
     def seal(key: bytes, plaintext: bytes, bound_to: str) -> str:
-        """The plaintext sealed with ``key``, bound to ``bound_to`` (the row's id)."""
+        """The plaintext compressed and sealed with ``key``, bound to ``bound_to`` (the row's
+        id). Compressed first: a record's JSON shrinks about fourfold, and every read, hash
+        and byte of storage after it is smaller for it."""
         nonce = os.urandom(_NONCE)
-        sealed = AESGCM(key).encrypt(nonce, plaintext, bound_to.encode())
+        sealed = AESGCM(key).encrypt(nonce, zlib.compress(plaintext, 1), bound_to.encode())
         return SEALED_PREFIX + base64.b64encode(nonce + sealed).decode("ascii")
 
     @staticmethod
     def open(key: bytes, sealed: str, bound_to: str) -> bytes:
         raw = base64.b64decode(sealed.removeprefix(SEALED_PREFIX))
         try:
-            return AESGCM(key).decrypt(raw[:_NONCE], raw[_NONCE:], bound_to.encode())
+            compressed = AESGCM(key).decrypt(raw[:_NONCE], raw[_NONCE:], bound_to.encode())
         except InvalidTag:
             raise SealBroken(f"record {bound_to!r} does not open: altered or moved") from None
+        return zlib.decompress(compressed)

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from agent.audit.chain import append_entry
 from agent.stores.sqlite import SqliteDatabase, to_micros
 
 __all__ = ["ErasureLog", "ErasureReceipt", "SqliteErasureLog"]
@@ -70,6 +71,7 @@ class SqliteErasureLog:
                     receipt.model_dump_json(),
                 ),
             )
+            append_entry(conn, "erasures", receipt.receipt_id, to_micros(receipt.erased_at))
         return receipt
 
     def find(self, customer_token: str) -> list[ErasureReceipt]:

@@ -15,6 +15,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from agent.audit.chain import append_entry
 from agent.privacy import SEALED_PREFIX, RecordCipher
 from agent.record import DecisionRecordV1
 from agent.stores.decision_columns import DecisionColumns, VerdictRow, columns_of, verdict_rows
@@ -181,6 +182,7 @@ class SqliteDecisionLog:
                     f"decision {record.decision_id!r} is already in the log"
                 ) from None
             conn.executemany(_INSERT_VERDICT, [astuple(row) for row in verdict_rows(record)])
+            append_entry(conn, "decisions", record.decision_id, columns.created_us)
         return record
 
     def get(self, decision_id: str) -> DecisionRecordV1 | None:

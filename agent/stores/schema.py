@@ -8,6 +8,9 @@ written by newer code is refused rather than misread.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+
+from agent.audit.chain import backfill
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "SchemaTooNewError", "migrate"]
 
@@ -16,7 +19,10 @@ class SchemaTooNewError(RuntimeError):
     """The database file was written by a newer version of nextbest."""
 
 
-_V1: tuple[str, ...] = (
+Step = str | Callable[[sqlite3.Connection], None]
+"""A migration step: an SQL statement, or Python for what SQL cannot do (hashing)."""
+
+_V1: tuple[Step, ...] = (
     """
     CREATE TABLE IF NOT EXISTS profiles (
         customer_id TEXT PRIMARY KEY,
@@ -103,6 +109,25 @@ def _append_only(table: str) -> tuple[str, str]:
     )
 
 
+_KEYS = {
+    "decisions": "decision_id = NEW.decision_id",
+    "outcomes": "decision_id = NEW.decision_id AND outcome_id = NEW.outcome_id",
+    "erasures": "receipt_id = NEW.receipt_id",
+    "chain": "seq = NEW.seq OR (kind = NEW.kind AND ref = NEW.ref)",
+    "checkpoints": "size = NEW.size",
+}
+
+
+def _no_replace(table: str, key: str) -> str:
+    return f"""
+        CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table}
+        WHEN EXISTS (SELECT 1 FROM {table} WHERE {key})
+        BEGIN
+            SELECT RAISE(ABORT, '{table} are append-only: a row is never replaced');
+        END
+        """
+
+
 _DECISION_V2_COLUMNS = (
     "direction TEXT NOT NULL DEFAULT 'outbound'",
     "interaction_id TEXT",
@@ -117,7 +142,7 @@ _DECISION_V2_COLUMNS = (
     "profile_source TEXT NOT NULL DEFAULT 'store'",
 )
 
-_V2: tuple[str, ...] = (
+_V2: tuple[Step, ...] = (
     # Outcomes and KPIs: the columns KPIs group and join by, derived at insert time
     # (agent.stores.decision_columns); rows written before this version are filled once from
     # their record, the only UPDATE the decisions table ever sees.
@@ -234,6 +259,32 @@ _V2: tuple[str, ...] = (
     """,
     "CREATE INDEX IF NOT EXISTS erasures_by_token ON erasures (customer_token, erased_us)",
     *_append_only("erasures"),
+    # The hash chain over every append-only row, and the signed checkpoints of its head.
+    """
+    CREATE TABLE IF NOT EXISTS chain (
+        seq          INTEGER PRIMARY KEY,
+        kind         TEXT NOT NULL,
+        ref          TEXT NOT NULL,
+        ts_us        INTEGER NOT NULL,
+        payload_hash TEXT NOT NULL,
+        prev         TEXT NOT NULL,
+        hash         TEXT NOT NULL,
+        UNIQUE (kind, ref)
+    )
+    """,
+    *_append_only("chain"),
+    """
+    CREATE TABLE IF NOT EXISTS checkpoints (
+        size       INTEGER PRIMARY KEY,
+        root       TEXT NOT NULL,
+        note       TEXT NOT NULL,
+        created_us INTEGER NOT NULL
+    )
+    """,
+    *_append_only("checkpoints"),
+    # An INSERT OR REPLACE deletes the old row without firing delete triggers: refuse it.
+    *(_no_replace(table, key) for table, key in _KEYS.items()),
+    backfill,
     # Each customer's record key, wrapped by the service's key; erasure deletes the row.
     """
     CREATE TABLE IF NOT EXISTS customer_keys (
@@ -244,7 +295,7 @@ _V2: tuple[str, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2)
 """Migration i (0-based) brings the file to version i + 1; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -260,8 +311,11 @@ def migrate(conn: sqlite3.Connection) -> int:
                 f"database schema version {current} is newer than this code ({SCHEMA_VERSION})"
             )
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in MIGRATIONS[version - 1]:
-                conn.execute(statement)
+            for step in MIGRATIONS[version - 1]:
+                if isinstance(step, str):
+                    conn.execute(step)
+                else:
+                    step(conn)
             conn.execute(f"PRAGMA user_version = {version}")
     except BaseException:
         conn.rollback()

@@ -102,6 +102,8 @@ CALLS: dict[tuple[str, str], Call] = {
         headers=h,
     ),
     ("GET", "/v1/playbooks"): lambda c, d, h: c.get("/v1/playbooks", headers=h),
+    ("GET", "/v1/audit/verify"): lambda c, d, h: c.get("/v1/audit/verify", headers=h),
+    ("GET", "/v1/audit/checkpoint"): lambda c, d, h: c.get("/v1/audit/checkpoint", headers=h),
     ("DELETE", "/v1/customers/{customer_id}"): lambda c, d, h: _erasable(c, h),
 }
 """A valid request per route, so that the right role gets a 2xx."""

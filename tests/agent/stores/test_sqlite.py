@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from agent.audit.store import SqliteAuditLog
 from agent.outcomes import OutcomeIn
 from agent.outcomes.store import SqliteOutcomeStore
 from agent.stores.customers import SqliteCustomerStore
@@ -182,7 +183,7 @@ def test_a_version_1_file_is_upgraded_and_its_rows_filled(
     db_path: Path, make_record: MakeRecord
 ) -> None:
     """A log written before outcomes existed gets the KPI columns and verdict rows from its
-    records, and its append-only triggers back."""
+    records, its append-only triggers back, and its rows chained."""
     record = make_record(
         outcome=Outcome.DENY,
         context={"direction": "inbound", "channel": "chat"},
@@ -226,6 +227,11 @@ def test_a_version_1_file_is_upgraded_and_its_rows_filled(
         raw.close()
     assert log.get(record.decision_id) == record
     log.close()
+    audit = SqliteAuditLog(db_path)
+    report = audit.verify()
+    audit.close()
+    assert report.ok, report.problems
+    assert (report.entries, report.rows) == (1, 1)
 
 
 def test_sealed_rows_hold_no_plaintext_and_files_are_private(
