@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from agent.audit.checkpoint import NoteSigner, load_signer
 from agent.audit.store import AuditLog, SqliteAuditLog
@@ -17,7 +19,9 @@ from agent.llm import LLMClient
 from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.playbooks.store import PlaybookStore
 from agent.privacy import Privacy, load_master_secret
+from agent.privacy.derived import DerivedFiles, SqliteDerivedFiles
 from agent.privacy.erasure import ErasureLog, SqliteErasureLog
+from agent.reviews.store import ReviewStore, SqliteReviewStore
 from agent.signals.derive import SignalDeriver
 from agent.stores.customers import CustomerStore, SqliteCustomerStore
 from agent.stores.decision_log import DecisionLog, SqliteDecisionLog
@@ -38,6 +42,8 @@ class Deps:
     kpis: KpiReader
     erasures: ErasureLog
     audit: AuditLog
+    reviews: ReviewStore
+    derived: DerivedFiles
     signer: NoteSigner
     playbooks: PlaybookStore
     deriver: SignalDeriver
@@ -57,20 +63,21 @@ class Deps:
             config=config,
             clock=clock,
             customers=SqliteCustomerStore(config.database_path, clock=clock),
-            decisions=SqliteDecisionLog(config.database_path, cipher=self.privacy.cipher),
-            outcomes=SqliteOutcomeStore(config.database_path),
-            kpis=SqliteKpiReader(config.database_path),
-            erasures=SqliteErasureLog(config.database_path),
-            audit=SqliteAuditLog(config.database_path, signer=self.signer),
+            **_stores(config.database_path, self.privacy, self.signer),
         )
 
     def close_stores(self) -> None:
-        self.customers.close()
-        self.decisions.close()
-        self.outcomes.close()
-        self.kpis.close()
-        self.erasures.close()
-        self.audit.close()
+        for store in (
+            self.customers,
+            self.decisions,
+            self.outcomes,
+            self.kpis,
+            self.erasures,
+            self.audit,
+            self.reviews,
+            self.derived,
+        ):
+            store.close()
 
     def close(self) -> None:
         """Close the stores, and the LLM client's connections when no event loop is running
@@ -103,6 +110,19 @@ class Deps:
             except Exception as exc:  # readiness reports, it does not raise
                 results[name] = f"error: {type(exc).__name__}: {exc}"
         return results
+
+
+def _stores(path: Path, privacy: Privacy, signer: NoteSigner) -> dict[str, Any]:
+    """The SQLite stores beside the customer store, on one database file."""
+    return {
+        "decisions": SqliteDecisionLog(path, cipher=privacy.cipher),
+        "outcomes": SqliteOutcomeStore(path),
+        "kpis": SqliteKpiReader(path),
+        "erasures": SqliteErasureLog(path),
+        "audit": SqliteAuditLog(path, signer=signer),
+        "reviews": SqliteReviewStore(path, cipher=privacy.cipher),
+        "derived": SqliteDerivedFiles(path),
+    }
 
 
 def _embedder(config: AgentConfig) -> Embedder:
@@ -140,11 +160,7 @@ def build_deps(
         clock=clock,
         embedder=embedder,
         customers=SqliteCustomerStore(config.database_path),
-        decisions=SqliteDecisionLog(config.database_path, cipher=privacy.cipher),
-        outcomes=SqliteOutcomeStore(config.database_path),
-        kpis=SqliteKpiReader(config.database_path),
-        erasures=SqliteErasureLog(config.database_path),
-        audit=SqliteAuditLog(config.database_path, signer=signer),
+        **_stores(config.database_path, privacy, signer),
         signer=signer,
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),

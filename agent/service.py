@@ -29,6 +29,8 @@ from agent.privacy.erasure import ErasureReceipt
 from agent.privacy.scrub import scrub
 from agent.profile import Profile
 from agent.record import DecideRequest, DecisionRecordV1
+from agent.reviews import LoggedReview, ReviewIn, ReviewRecordV1
+from agent.reviews.store import ReviewQuery
 from agent.stores.decision_log import (
     DecisionQuery,
     IdempotencyConflict,
@@ -287,6 +289,38 @@ class Decider:
             self._deps.kpis.kpis, query, now=self._deps.clock(), config=self._deps.config.outcomes
         )
 
+    # -- reviews ---------------------------------------------------------------------------
+
+    async def add_review(
+        self, decision_id: str, review: ReviewIn, *, caller: Asker = SYSTEM
+    ) -> ReviewRecordV1:
+        """Append a reviewer's verdict on a decision (404 unknown, 410 erased)."""
+        record = await self.get_decision(decision_id)
+        now = self._deps.clock()
+        stored = ReviewRecordV1(
+            review_id=new_id("rev", ms=int(now.timestamp() * 1000)),
+            decision_id=record.decision_id,
+            customer_id=record.customer_id,
+            decision_action=record.chosen.call.type,
+            verdict=review.verdict,
+            action=review.action,
+            tags=review.tags,
+            note=scrub(review.note),
+            reviewer=caller.name or "system",
+            created_at=now,
+        )
+        return await asyncio.to_thread(self._deps.reviews.append, stored)
+
+    async def list_reviews(
+        self, query: ReviewQuery, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[LoggedReview]:
+        try:
+            return await asyncio.to_thread(
+                self._deps.reviews.query, query, limit=limit, cursor=cursor
+            )
+        except InvalidCursor as exc:
+            raise NextbestError(str(exc), ErrorCode.INVALID_CURSOR, field="cursor") from None
+
     # -- audit -------------------------------------------------------------------------------
 
     async def verify_log(self, *, since: datetime | None = None) -> VerifyReport:
@@ -308,8 +342,9 @@ class Decider:
 
     async def erase_customer(self, customer_id: str, *, caller: Asker = SYSTEM) -> ErasureReceipt:
         """Forget a customer: profile and events deleted, their record key destroyed (their
-        decision records become unreadable; the rows and hashes stay), caches that may hold
-        their text cleared, and a receipt appended that holds no personal data."""
+        decision records and reviews become unreadable; the rows and hashes stay), files made
+        from their data (eval scenarios from reviews) deleted, caches that may hold their text
+        cleared, and a receipt appended that holds no personal data."""
         deps = self._deps
         profile_deleted, events = await asyncio.to_thread(
             deps.customers.delete_customer, customer_id
@@ -322,6 +357,9 @@ class Decider:
                 field="customer_id",
             )
         derived = []
+        files = await asyncio.to_thread(deps.derived.sweep, customer_id)
+        if files:
+            derived.append(f"files made from their data ({len(files)}): {', '.join(files)}")
         if isinstance(deps.embedder, CachingEmbedder):
             derived.append(f"embedding cache ({deps.embedder.clear()} texts)")
         scrub.cache_clear()

@@ -24,6 +24,7 @@ from api.routes import (
     kpis,
     outcomes,
     playbooks,
+    reviews,
 )
 from api.settings import Settings
 
@@ -84,7 +85,17 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
     install_error_handlers(app)
     app.state.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
     secured = [Depends(authorize)]
-    for module in (decide, briefings, decisions, outcomes, kpis, customers, playbooks, audit):
+    for module in (
+        decide,
+        briefings,
+        decisions,
+        outcomes,
+        reviews,
+        kpis,
+        customers,
+        playbooks,
+        audit,
+    ):
         app.include_router(module.router, dependencies=secured)
     app.include_router(health.router)
     return app

@@ -115,8 +115,9 @@ def _history_line(report: HistoryReport) -> str:
     if report.skipped:
         return "demo history: already in the data directory"
     return (
-        f"demo history: {report.decisions} decisions, {report.outcomes} outcomes and "
-        f"{report.events} events of {report.customers} lookalike customers over 90 days"
+        f"demo history: {report.decisions} decisions, {report.outcomes} outcomes, "
+        f"{report.events} events and {report.reviews} reviews of {report.customers} lookalike "
+        "customers over 90 days"
     )
 
 

@@ -1,4 +1,5 @@
-"""``nextbest eval``: run a scenario suite (with the regression gate) and replay logged decisions.
+"""``nextbest eval``: run a scenario suite (with the regression gate), replay logged decisions,
+and import reviewed decisions as scenarios.
 
 Exit codes: 0 all good; 1 the gate failed (a policy violation, an accuracy drop, a crash) or a
 replay found changes with ``--fail-on-change``; 2 bad usage or settings.
@@ -22,7 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from agent.config import AgentConfig
 from agent.demo import DEMO_DIR
 from agent.playbooks.parse import PlaybookError
+from agent.service import Decider
 from api.cli_settings import settings_or_exit
+from evals.from_reviews import import_reviews
 from evals.gate import DEFAULT_JOURNEY_TOLERANCE, DEFAULT_TOLERANCE, GateReport, check
 from evals.html import write_html
 from evals.replay import print_replay, replay
@@ -204,3 +207,38 @@ def replay_command(
         json_path.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
     if fail_on_change and result.changed:
         raise typer.Exit(1)
+
+
+@eval_app.command("import-reviews")
+def import_reviews_command(
+    since: Annotated[str, typer.Option(help="ISO time: reviews written from then on.")],
+    until: Annotated[str | None, typer.Option(help="ISO time: and before then.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the scenarios (default: NEXTBEST_DATA_DIR/suites/reviews)."),
+    ] = None,
+) -> None:
+    """Turn reviewed decisions into eval scenarios, the reviewer's action as the expected one.
+
+    One YAML file per decision (the latest review wins); run them with
+    `nextbest eval run --suite <folder>`. Erasing a customer deletes the files made from them.
+    """
+    start = _parse_time(since, "--since")
+    end = _parse_time(until, "--until") if until is not None else None
+    if end is not None and end <= start:
+        typer.echo("--until must be after --since", err=True)
+        raise typer.Exit(2)
+    config = settings_or_exit().to_agent_config()
+    folder = out or config.data_dir / "suites" / "reviews"
+    decider = Decider.build(config)
+    try:
+        report = import_reviews(
+            decider.deps, since=start, until=end, out=folder, now=decider.deps.clock()
+        )
+    finally:
+        decider.close()
+    typer.echo(f"{len(report.written)} scenario(s) written to {folder}")
+    for decision_id, why in report.skipped:
+        typer.echo(f"  skipped {decision_id}: {why}")
+    if report.written:
+        typer.echo(f"run them: nextbest eval run --suite {folder}")

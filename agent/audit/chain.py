@@ -101,6 +101,26 @@ CHAINED: dict[str, ChainedTable] = {
             big="body",
             time_column="erased_us",
         ),
+        ChainedTable(
+            "reviews",
+            ("review_id",),
+            (
+                "review_id", "decision_id", "customer_id", "verdict", "reviewer", "tags",
+                "created_us",
+            ),
+            big="body",
+            time_column="created_us",
+        ),
+        ChainedTable(
+            "approvals",
+            ("approval_id", "step"),
+            (
+                "approval_id", "step", "kind", "decision_id", "customer_id", "ts_us",
+                "expires_us", "actor", "released_decision_id",
+            ),
+            big="body",
+            time_column="ts_us",
+        ),
     )
 }  # fmt: skip
 """Every append-only table the chain covers, by name (an entry's ``kind``)."""
@@ -161,9 +181,13 @@ def append_entry(conn: sqlite3.Connection, kind: str, ref: str, ts_us: int) -> s
 
 def backfill(conn: sqlite3.Connection) -> None:
     """Chain the rows written before the chain existed, oldest first (run once, by the
-    migration that creates the chain: later, an unchained row is a tampering to report)."""
+    migration that creates the chain: later, an unchained row is a tampering to report).
+    Tables created after the chain start empty, and are skipped."""
+    existing = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
     rows: list[tuple[int, str, str]] = []
     for kind, table in CHAINED.items():
+        if table.name not in existing:
+            continue
         found: Iterable[tuple[int, str]] = conn.execute(
             f"SELECT {table.time_column}, {table.ref_sql} FROM {table.name}"
         )

@@ -5,20 +5,21 @@ Lookalikes of the demo customers (same situation, other names, tiers, consents a
 through their archetype's situation a few times. Each step goes through the real path: profiles
 and events into the customer store, every decision through ``Decider.decide`` (and briefings
 through ``Decider.brief``) under a clock set to the simulated moment, every outcome through
-``Decider.record_outcome``. How the simulated customers respond is data
-(``data/demo/history.yaml``), drawn from a generator seeded per lookalike: the history is the
-same on every run, whatever order the lookalikes run in.
+``Decider.record_outcome``; a CX reviewer reads some of it afterwards. How the simulated
+customers respond is data (``data/demo/history.yaml``), drawn from a generator seeded per
+lookalike: the history is the same on every run, whatever order the lookalikes run in.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.demo import DEMO_DIR, load_demo_customers
 from agent.demo_history.lookalike import Lookalike, lookalike_names, seeded_rng
+from agent.demo_history.reviews import seed_reviews
 from agent.demo_history.spec import (
     ActionResponse,
     HistoryReport,
@@ -84,4 +85,7 @@ async def seed_history(
     total = HistoryReport(customers=len(people))
     for report in await asyncio.gather(*(live(i) for i in range(len(people)))):
         total.add(report)
+    if spec.reviews is not None:
+        since = anchor - timedelta(days=spec.days)
+        total.reviews = await seed_reviews(decider, clock, spec.reviews, since, anchor)
     return total

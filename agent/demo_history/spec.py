@@ -12,9 +12,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.demo import DEMO_DIR
+from agent.outcomes import DerivedType
+from agent.reviews import ReviewIn
 from tools import ActionType
 
-__all__ = ["ActionResponse", "HistoryReport", "HistorySpec", "SimulatedClock", "load_history_spec"]
+__all__ = [
+    "ActionResponse",
+    "HistoryReport",
+    "HistorySpec",
+    "ReviewRule",
+    "ReviewSpec",
+    "SimulatedClock",
+    "load_history_spec",
+]
 
 
 class ActionResponse(BaseModel):
@@ -32,6 +42,28 @@ class ActionResponse(BaseModel):
     unsubscribe: float = Field(default=0, ge=0, le=1)
 
 
+class ReviewRule(BaseModel):
+    """Which seeded decisions a CX reviewer looks at, and what they say of them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    journey: str
+    action_type: ActionType
+    derived: DerivedType | None = Field(
+        default=None, description="Only decisions whose later behaviour implies this."
+    )
+    count: int = Field(ge=1, le=50)
+    review: ReviewIn
+
+
+class ReviewSpec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reviewer: str
+    after_days: float = Field(gt=0, le=30, description="How long after a decision it is read.")
+    rules: list[ReviewRule] = Field(default_factory=list)
+
+
 class HistorySpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -47,6 +79,7 @@ class HistorySpec(BaseModel):
     repeat_factor: dict[str, float] = Field(default_factory=dict)
     convert_factor: dict[str, float] = Field(default_factory=dict)
     reasons: dict[str, list[str]] = Field(default_factory=dict)
+    reviews: ReviewSpec | None = None
 
 
 def load_history_spec(demo_dir: Path = DEMO_DIR) -> HistorySpec:
@@ -74,6 +107,7 @@ class HistoryReport:
     decisions: int = 0
     outcomes: int = 0
     events: int = 0
+    reviews: int = 0
     skipped: bool = False
     """True when the data directory already held the history (nothing was added)."""
 
@@ -81,3 +115,4 @@ class HistoryReport:
         self.decisions += other.decisions
         self.outcomes += other.outcomes
         self.events += other.events
+        self.reviews += other.reviews

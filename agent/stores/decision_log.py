@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import astuple, fields
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.audit.chain import append_entry
 from agent.privacy import SEALED_PREFIX, RecordCipher
+from agent.privacy.sealing import CustomerSeal, KeyDestroyed
 from agent.record import DecisionRecordV1
 from agent.stores.decision_columns import DecisionColumns, VerdictRow, columns_of, verdict_rows
 from agent.stores.decision_query import DecisionQuery
@@ -166,7 +167,7 @@ class SqliteDecisionLog:
 
     def __init__(self, path: Path, *, cipher: RecordCipher | None = None) -> None:
         self._db = SqliteDatabase(path)
-        self._cipher = cipher
+        self._seal = CustomerSeal(cipher)
 
     def append(self, record: DecisionRecordV1) -> DecisionRecordV1:
         columns = columns_of(record)
@@ -175,8 +176,11 @@ class SqliteDecisionLog:
                 existing = self._by_key(conn, record.customer_id, record.idempotency_key)
                 if existing is not None:
                     raise IdempotencyConflict(existing)
+            body = self._seal.seal(
+                conn, record.customer_id, record.model_dump_json(), record.decision_id
+            )
             try:
-                conn.execute(_INSERT, (*astuple(columns), self._seal(conn, record)))
+                conn.execute(_INSERT, (*astuple(columns), body))
             except sqlite3.IntegrityError:
                 raise DuplicateDecisionError(
                     f"decision {record.decision_id!r} is already in the log"
@@ -224,10 +228,7 @@ class SqliteDecisionLog:
 
     def shred(self, customer_id: str) -> int:
         with self._db.write() as conn:
-            deleted = conn.execute(
-                "DELETE FROM customer_keys WHERE customer_id = ?", (customer_id,)
-            ).rowcount
-            if not deleted:
+            if not self._seal.destroy(conn, customer_id):
                 return 0
             (sealed,) = conn.execute(
                 "SELECT COUNT(*) FROM decisions WHERE customer_id = ? AND record LIKE ?",
@@ -239,41 +240,15 @@ class SqliteDecisionLog:
     def close(self) -> None:
         self._db.close()
 
-    def _seal(self, conn: sqlite3.Connection, record: DecisionRecordV1) -> str:
-        body = record.model_dump_json()
-        if self._cipher is None:
-            return body
-        key = self._key(conn, record.customer_id, create=True)
-        assert key is not None
-        return self._cipher.seal(key, body.encode(), record.decision_id)
-
-    def _key(self, conn: sqlite3.Connection, customer_id: str, *, create: bool) -> bytes | None:
-        assert self._cipher is not None
-        row = conn.execute(
-            "SELECT wrapped FROM customer_keys WHERE customer_id = ?", (customer_id,)
-        ).fetchone()
-        if row is not None:
-            return self._cipher.unwrap(customer_id, bytes(row[0]))
-        if not create:
-            return None
-        key, wrapped = self._cipher.new_key(customer_id)
-        conn.execute(
-            "INSERT INTO customer_keys (customer_id, wrapped, created_us) VALUES (?, ?, ?)",
-            (customer_id, wrapped, to_micros(datetime.now(UTC))),
-        )
-        return key
-
     def _open(
         self, conn: sqlite3.Connection, decision_id: str, customer_id: str, body: str
     ) -> DecisionRecordV1:
-        if not body.startswith(SEALED_PREFIX):
-            return DecisionRecordV1.model_validate_json(body)
-        if self._cipher is None:
-            raise RecordErased(decision_id, "this log was opened without the record keys")
-        key = self._key(conn, customer_id, create=False)
-        if key is None:
-            raise RecordErased(decision_id, f"customer {customer_id!r} was erased")
-        return DecisionRecordV1.model_validate_json(self._cipher.open(key, body, decision_id))
+        try:
+            return DecisionRecordV1.model_validate_json(
+                self._seal.open(conn, customer_id, body, decision_id)
+            )
+        except KeyDestroyed as exc:
+            raise RecordErased(decision_id, str(exc)) from None
 
     def _logged(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> LoggedDecision:
         decision_id, customer_id, created, kind, action, mode, safe, approval, body = row

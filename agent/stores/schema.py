@@ -295,7 +295,73 @@ _V2: tuple[Step, ...] = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2)
+_V3_KEYS = {
+    "reviews": "review_id = NEW.review_id",
+    "approvals": "approval_id = NEW.approval_id AND step = NEW.step",
+}
+
+_V3: tuple[Step, ...] = (
+    # Governance: a reviewer's verdict on a decision, chained, its body sealed per customer.
+    """
+    CREATE TABLE IF NOT EXISTS reviews (
+        review_id   TEXT PRIMARY KEY,
+        decision_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        verdict     TEXT NOT NULL,
+        reviewer    TEXT NOT NULL,
+        tags        TEXT NOT NULL,
+        created_us  INTEGER NOT NULL,
+        body        TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS reviews_by_time ON reviews (created_us, review_id)",
+    "CREATE INDEX IF NOT EXISTS reviews_by_decision ON reviews (decision_id, created_us)",
+    *_append_only("reviews"),
+    # An approval's steps: 0 requested, 1 the verdict (approved, rejected, expired, cancelled),
+    # 2 released (the action that went out instead of waiting). One row each, chained.
+    """
+    CREATE TABLE IF NOT EXISTS approvals (
+        approval_id          TEXT NOT NULL,
+        step                 INTEGER NOT NULL CHECK (step IN (0, 1, 2)),
+        kind                 TEXT NOT NULL,
+        decision_id          TEXT NOT NULL,
+        customer_id          TEXT NOT NULL,
+        ts_us                INTEGER NOT NULL,
+        expires_us           INTEGER,
+        actor                TEXT,
+        released_decision_id TEXT,
+        body                 TEXT NOT NULL,
+        PRIMARY KEY (approval_id, step)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS approvals_by_step ON approvals (step, ts_us, approval_id)",
+    "CREATE INDEX IF NOT EXISTS approvals_by_decision ON approvals (decision_id)",
+    "CREATE INDEX IF NOT EXISTS approvals_by_customer ON approvals (customer_id, step)",
+    *_append_only("approvals"),
+    *(_no_replace(table, key) for table, key in _V3_KEYS.items()),
+    # Operational, not part of the record: webhook deliveries of releases (an outbox), and
+    # files written from a customer's data (eval scenarios from reviews) for erasure to sweep.
+    """
+    CREATE TABLE IF NOT EXISTS approval_deliveries (
+        approval_id  TEXT PRIMARY KEY,
+        created_us   INTEGER NOT NULL,
+        delivered_us INTEGER,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS derived_files (
+        path        TEXT PRIMARY KEY,
+        customer_id TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        created_us  INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS derived_files_by_customer ON derived_files (customer_id)",
+)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3)
 """Migration i (0-based) brings the file to version i + 1; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

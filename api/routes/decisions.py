@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 from agent.errors import ErrorCode, NextbestError
 from agent.outcomes import DecisionState, Lifecycle
 from agent.record import DecisionRecordV1, Mode
+from agent.reviews import ReviewRecordV1
+from agent.reviews.store import ReviewQuery
 from agent.stores.decision_log import DecisionQuery, ErasedDecision, LoggedDecision
 from api.deps import DeciderDep
 from api.openapi import CUSTOMER_ID_PATTERN, errors, ok
@@ -59,6 +61,9 @@ class DecisionDetail(DecisionRecordV1):
     lifecycle: Lifecycle = Field(
         description="State (recommended, executed, declined, expired), the reported outcomes "
         "and the outcomes the customer's later behaviour implies."
+    )
+    reviews: list[ReviewRecordV1] = Field(
+        default_factory=list, description="What reviewers said of it, newest first."
     )
 
 
@@ -142,7 +147,13 @@ async def get_decision(
     decider: DeciderDep,
 ) -> DecisionDetail:
     """The full record (inputs as seen, signals, playbooks, every proposal and verdict, what
-    the guards counted, timings) and its lifecycle: state, reported and derived outcomes."""
+    the guards counted, timings), its lifecycle (state, reported and derived outcomes) and
+    its reviews."""
     record = await decider.get_decision(decision_id)
     lifecycle = await decider.decision_lifecycle(decision_id)
-    return DecisionDetail(**dict(record), lifecycle=lifecycle)
+    reviews = await decider.list_reviews(ReviewQuery(decision_id=decision_id), limit=200)
+    return DecisionDetail(
+        **dict(record),
+        lifecycle=lifecycle,
+        reviews=[r for r in reviews.items if isinstance(r, ReviewRecordV1)],
+    )

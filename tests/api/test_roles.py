@@ -102,6 +102,10 @@ CALLS: dict[tuple[str, str], Call] = {
         headers=h,
     ),
     ("GET", "/v1/playbooks"): lambda c, d, h: c.get("/v1/playbooks", headers=h),
+    ("POST", "/v1/decisions/{decision_id}/reviews"): lambda c, d, h: c.post(
+        f"/v1/decisions/{d}/reviews", json={"verdict": "good"}, headers=h
+    ),
+    ("GET", "/v1/reviews"): lambda c, d, h: c.get("/v1/reviews", headers=h),
     ("GET", "/v1/audit/verify"): lambda c, d, h: c.get("/v1/audit/verify", headers=h),
     ("GET", "/v1/audit/checkpoint"): lambda c, d, h: c.get("/v1/audit/checkpoint", headers=h),
     ("DELETE", "/v1/customers/{customer_id}"): lambda c, d, h: _erasable(c, h),

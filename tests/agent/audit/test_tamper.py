@@ -19,9 +19,12 @@ from agent.audit.store import CheckpointRefused, SqliteAuditLog
 from agent.outcomes import OutcomeIn
 from agent.outcomes.store import SqliteOutcomeStore
 from agent.privacy.erasure import ErasureReceipt, SqliteErasureLog
+from agent.reviews import ReviewRecordV1
+from agent.reviews.store import SqliteReviewStore
 from agent.stores.decision_log import SqliteDecisionLog
 from tests.agent.stores.conftest import CIPHER
 from tests.factories import NOW
+from tools import ActionType
 
 if TYPE_CHECKING:
     from tests.agent.conftest import MakeRecord
@@ -49,6 +52,21 @@ def _fill(path: Path, make_record: MakeRecord, *, sealed: bool) -> list[str]:
         record = log.append(make_record(customer_id=f"cus_{n % 2}", created_at=at))
         ids.append(record.decision_id)
         outcomes.append([(record.decision_id, OutcomeIn(id="x", type="executed"))], now=at)
+    reviews = SqliteReviewStore(path, cipher=CIPHER if sealed else None)
+    reviews.append(
+        ReviewRecordV1(
+            review_id="rev_1",
+            decision_id=ids[1],
+            customer_id="cus_1",
+            decision_action=ActionType.NO_ACTION,
+            verdict="good",
+            action=None,
+            tags=["tone"],
+            note="",
+            reviewer="cx-lead",
+            created_at=NOW + timedelta(minutes=30),
+        )
+    )
     erasures.append(
         ErasureReceipt(
             receipt_id="era_1",
@@ -61,7 +79,7 @@ def _fill(path: Path, make_record: MakeRecord, *, sealed: bool) -> list[str]:
             derived_removed=[],
         )
     )
-    for store in (log, outcomes, erasures):
+    for store in (log, outcomes, erasures, reviews):
         store.close()
     return ids
 
@@ -86,7 +104,7 @@ def _triggers(conn: sqlite3.Connection, table: str) -> list[tuple[str, str]]:
 def test_an_untouched_log_verifies(log: Log) -> None:
     report = log.audit.verify()
     assert report.ok, report.problems
-    assert (report.entries, report.rows, report.checkpoints) == (13, 13, 1)
+    assert (report.entries, report.rows, report.checkpoints) == (14, 14, 1)
     assert report.first is None
 
 
@@ -253,7 +271,8 @@ def test_since_checks_only_the_window_but_every_checkpoint(log: Log) -> None:
     cut = NOW + timedelta(minutes=3)
     report = log.audit.verify(since=cut)
     assert report.ok, report.problems
-    assert (report.rows, report.checkpoints) == (7, 1)  # 3 decisions, 3 outcomes, 1 receipt
+    # 3 decisions, 3 outcomes, 1 review, 1 receipt
+    assert (report.rows, report.checkpoints) == (8, 1)
 
     conn = log.raw()
     conn.executescript(
@@ -264,3 +283,16 @@ def test_since_checks_only_the_window_but_every_checkpoint(log: Log) -> None:
     report = log.audit.verify(since=cut)
     assert report.first is not None
     assert (report.first.what, report.first.ref) == ("edited", log.decisions[4])
+
+
+def test_a_review_whose_verdict_was_changed_is_caught(log: Log) -> None:
+    conn = log.raw()
+    conn.executescript("DROP TRIGGER reviews_no_update; UPDATE reviews SET verdict = 'harmful';")
+    conn.close()
+    report = log.audit.verify()
+    assert report.first is not None
+    assert (report.first.what, report.first.kind, report.first.ref) == (
+        "edited",
+        "reviews",
+        "rev_1",
+    )
