@@ -123,9 +123,7 @@ def scenario_from_review(
     )
 
 
-def _latest_reviews(
-    deps: Deps, since: datetime, until: datetime | None
-) -> dict[str, LoggedReview]:
+def _latest_reviews(deps: Deps, since: datetime, until: datetime | None) -> dict[str, LoggedReview]:
     """The newest review of each decision reviewed in the window."""
     latest: dict[str, LoggedReview] = {}
     cursor = None
