@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 from tools import ActionType
 
@@ -122,10 +122,38 @@ class AgentConfig(BaseModel):
         description="Base64 of 32 bytes: keys the identity tokens and the customers' record "
         "keys. None: one generated into data_dir/secret.key on first use.",
     )
+    approval_ttl_s: int = Field(
+        default=4 * 3600,
+        ge=60,
+        le=30 * 86400,
+        description="How long an approval waits for a verdict before it expires and the safe "
+        "default is released.",
+    )
+    approval_webhook_url: AnyHttpUrl | None = Field(
+        default=None, description="Where each release is POSTed (HMAC-signed); None: nowhere."
+    )
+    approval_webhook_secret: SecretStr | None = Field(
+        default=None, description="The HMAC-SHA256 key of the webhook's signature."
+    )
+
+    @model_validator(mode="after")
+    def _webhook_needs_a_secret(self) -> Self:
+        if self.approval_webhook_url is not None:
+            secret = self.approval_webhook_secret
+            if secret is None or len(secret.get_secret_value()) < 16:
+                raise ValueError(
+                    "approval_webhook_url needs approval_webhook_secret (16 characters or more)"
+                )
+        return self
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / "nextbest.db"
+
+    @property
+    def approvals_path(self) -> Path:
+        """The approval graph's checkpoints (paused approvals)."""
+        return self.data_dir / "approvals.db"
 
     @property
     def chroma_path(self) -> Path:

@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from agent.approvals.store import ApprovalStore, SqliteApprovalStore
 from agent.audit.checkpoint import NoteSigner, load_signer
 from agent.audit.store import AuditLog, SqliteAuditLog
 from agent.config import AgentConfig
@@ -43,6 +44,7 @@ class Deps:
     erasures: ErasureLog
     audit: AuditLog
     reviews: ReviewStore
+    approvals: ApprovalStore
     derived: DerivedFiles
     signer: NoteSigner
     playbooks: PlaybookStore
@@ -75,6 +77,7 @@ class Deps:
             self.erasures,
             self.audit,
             self.reviews,
+            self.approvals,
             self.derived,
         ):
             store.close()
@@ -121,6 +124,7 @@ def _stores(path: Path, privacy: Privacy, signer: NoteSigner) -> dict[str, Any]:
         "erasures": SqliteErasureLog(path),
         "audit": SqliteAuditLog(path, signer=signer),
         "reviews": SqliteReviewStore(path, cipher=privacy.cipher),
+        "approvals": SqliteApprovalStore(path, cipher=privacy.cipher),
         "derived": SqliteDerivedFiles(path),
     }
 

@@ -13,6 +13,9 @@ class ErrorCode(StrEnum):
     DECISION_ERASED = "decision_erased"
     PLAYBOOK_NOT_FOUND = "playbook_not_found"
     CHECKPOINT_NOT_FOUND = "checkpoint_not_found"
+    APPROVAL_NOT_FOUND = "approval_not_found"
+    APPROVAL_CLOSED = "approval_closed"
+    APPROVAL_ERASED = "approval_erased"
     INVALID_CURSOR = "invalid_cursor"
     INVALID_INPUT = "invalid_input"
     IDEMPOTENCY_MISMATCH = "idempotency_mismatch"
@@ -30,6 +33,9 @@ _STATUS: dict[ErrorCode, int] = {
     ErrorCode.DECISION_ERASED: 410,
     ErrorCode.PLAYBOOK_NOT_FOUND: 404,
     ErrorCode.CHECKPOINT_NOT_FOUND: 404,
+    ErrorCode.APPROVAL_NOT_FOUND: 404,
+    ErrorCode.APPROVAL_CLOSED: 409,
+    ErrorCode.APPROVAL_ERASED: 410,
     ErrorCode.INVALID_CURSOR: 400,
     ErrorCode.INVALID_INPUT: 422,
     ErrorCode.IDEMPOTENCY_MISMATCH: 409,

@@ -24,6 +24,7 @@ __all__ = [
     "PlaybookRef",
     "ProposalTrace",
     "RankedAction",
+    "Released",
 ]
 
 Mode = Literal["rules", "llm", "llm_repaired", "fallback_rules"]
@@ -128,6 +129,20 @@ class RankedAction(BaseModel):
     playbook_id: str | None = Field(description="The playbook it came from, if any.")
 
 
+class Released(BaseModel):
+    """Where a released decision comes from: the approval whose verdict released it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approval_id: str = Field(description="The approval, apr_….")
+    decision_id: str = Field(description="The decision that waited for it.")
+    verdict: Literal["approved", "rejected", "expired", "cancelled"] = Field(
+        description="What released it."
+    )
+    by: str = Field(description="Who gave the verdict (system for expiry).")
+    reason: str = Field(description="Their reason.")
+
+
 class DecisionRecordV1(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -159,6 +174,16 @@ class DecisionRecordV1(BaseModel):
     alternatives: list[RankedAction] = Field(description="The other permitted actions, best first.")
     approval_required: bool = Field(
         description="True when the chosen action waits for a human's approval."
+    )
+    approval_id: str | None = Field(
+        default=None,
+        description="When a decision's action waits for approval: the approval to approve or "
+        "reject (GET /v1/approvals/{id}). Briefings are previews and open none.",
+    )
+    released_from: Released | None = Field(
+        default=None,
+        description="Set on the decision an approval released (id <decision_id>.released): "
+        "what waited, and the verdict. Its outcomes are reported on this decision.",
     )
     rationale: str = Field(description="Why this action won, for humans.")
     safe_default: bool = Field(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from agent.approvals.service import ApprovalService
 from agent.audit.checkpoint import Checkpoint
 from agent.audit.store import VerifyReport
 from agent.config import AgentConfig
@@ -20,6 +20,7 @@ from agent.events import Event
 from agent.graph import build_graph, run_decision
 from agent.ids import new_id
 from agent.kpis import KpiQuery, KpiReport
+from agent.locks import CustomerLocks
 from agent.outcomes import DecisionState, Lifecycle, OutcomeIn, OutcomeRecordV1, lifecycle, state_of
 from agent.outcomes.store import Appended, OutcomeProblem, OutcomesRejected
 from agent.playbooks.model import Playbook
@@ -108,9 +109,9 @@ class Decider:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._graph = build_graph()
-        # One decision at a time per customer in this process, so the policy snapshot (contacts,
-        # budgets) read at the start is still true when the decision is appended.
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = CustomerLocks()
+        self.approvals = ApprovalService(deps, self._locks)
+        """Decisions whose action waits for a human's approval."""
 
     @classmethod
     def build(cls, config: AgentConfig, *, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -122,10 +123,12 @@ class Decider:
 
     def close(self) -> None:
         """Close the stores (and the LLM client, unless called from a running event loop)."""
+        self.approvals.close()
         self._deps.close()
 
     async def aclose(self) -> None:
         """Close the LLM client's connections and the stores: for async owners (the API)."""
+        self.approvals.close()
         await self._deps.aclose()
 
     # -- decisions ---------------------------------------------------------------------------
@@ -149,10 +152,7 @@ class Decider:
         )
         if request.profile is not None and not caller.override_profiles:
             await self._refuse_posing_as_stored(customer_id)
-        lock = self._locks.get(customer_id)
-        if lock is None:
-            lock = self._locks[customer_id] = asyncio.Lock()
-        async with lock:
+        async with self._locks.of(customer_id):
             return await self._run_locked(request, customer_id, idempotency_key, kind, caller)
 
     async def _refuse_posing_as_stored(self, customer_id: str) -> None:
@@ -193,6 +193,8 @@ class Decider:
             )
         except IdempotencyConflict as conflict:  # a concurrent retry won the race
             return self._replay(conflict.existing, fingerprint)
+        if decided.stored.approval_id is not None:
+            await self.approvals.open(decided.stored)
         return DecisionResult(decided.shown)
 
     @staticmethod
@@ -349,6 +351,8 @@ class Decider:
         profile_deleted, events = await asyncio.to_thread(
             deps.customers.delete_customer, customer_id
         )
+        # Before the key goes: the cancel steps are sealed like the rest.
+        cancelled = await self.approvals.cancel_customer(customer_id, caller.name or "system")
         sealed = await asyncio.to_thread(deps.decisions.shred, customer_id)
         if not profile_deleted and not events and not sealed:
             raise NextbestError(
@@ -357,6 +361,8 @@ class Decider:
                 field="customer_id",
             )
         derived = []
+        if cancelled:
+            derived.append(f"pending approvals cancelled ({cancelled})")
         files = await asyncio.to_thread(deps.derived.sweep, customer_id)
         if files:
             derived.append(f"files made from their data ({len(files)}): {', '.join(files)}")

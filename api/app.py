@@ -7,14 +7,17 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import Depends, FastAPI
 
+from agent.approvals.webhook import WebhookSender
 from agent.service import Decider
 from api.auth import RateLimiter, authorize
 from api.deps import forbid_unknown_query
 from api.errors import install_error_handlers
 from api.limits import BodyLimit, SecurityHeaders
 from api.routes import (
+    approvals,
     audit,
     briefings,
     customers,
@@ -47,6 +50,29 @@ async def _sign_checkpoints(app: FastAPI, every_s: int) -> None:
         await asyncio.sleep(every_s)
 
 
+async def _sweep_approvals(app: FastAPI, settings: Settings) -> None:
+    """Every ``approval_sweep_s``: expire overdue approvals, finish releases a failure or a
+    crash interrupted, and deliver the releases to the webhook."""
+    config = app.state.decider.deps.config
+    async with httpx.AsyncClient(timeout=10.0) as client:
+        sender = None
+        if config.approval_webhook_url is not None and config.approval_webhook_secret:
+            sender = WebhookSender(
+                str(config.approval_webhook_url),
+                config.approval_webhook_secret.get_secret_value().encode(),
+                client,
+                clock=app.state.decider.deps.clock,
+            )
+        while True:
+            try:
+                await app.state.decider.approvals.sweep()
+                if sender is not None:
+                    await app.state.decider.approvals.deliver(sender)
+            except Exception:  # the sweep reports, it never takes the service down
+                log.exception("approvals: the sweep failed; the next one tries again")
+            await asyncio.sleep(settings.approval_sweep_s)
+
+
 def create_app(settings: Settings | None = None, *, decider: Decider | None = None) -> FastAPI:
     """The app; it builds its own Decider from ``settings`` unless one is given (tests)."""
     settings = settings or Settings()
@@ -61,9 +87,11 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         signing = None
         if settings.audit_checkpoint_s > 0:
             signing = asyncio.create_task(_sign_checkpoints(app, settings.audit_checkpoint_s))
+        sweeping = asyncio.create_task(_sweep_approvals(app, settings))
         try:
             yield
         finally:
+            sweeping.cancel()
             if signing is not None:
                 signing.cancel()
                 await _sign_once(app.state.decider)  # the head as the server leaves it
@@ -91,6 +119,7 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         decisions,
         outcomes,
         reviews,
+        approvals,
         kpis,
         customers,
         playbooks,

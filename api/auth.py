@@ -43,6 +43,10 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("GET", "/v1/playbooks"): frozenset({_R, _ADMIN}),
     ("POST", "/v1/decisions/{decision_id}/reviews"): frozenset({_R, _ADMIN}),
     ("GET", "/v1/reviews"): frozenset({_R, _ADMIN}),
+    ("GET", "/v1/approvals"): frozenset({_R, _ADMIN}),
+    ("GET", "/v1/approvals/{approval_id}"): frozenset({_R, _ADMIN}),
+    ("POST", "/v1/approvals/{approval_id}/approve"): frozenset({_R, _ADMIN}),
+    ("POST", "/v1/approvals/{approval_id}/reject"): frozenset({_R, _ADMIN}),
     ("GET", "/v1/audit/verify"): frozenset({_R, _ADMIN}),
     ("GET", "/v1/audit/checkpoint"): frozenset({_R, _ADMIN}),
 }

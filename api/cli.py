@@ -78,6 +78,8 @@ def serve(
             )
             history = asyncio.run(_seed_history(decider, clock, lookalikes))
             typer.echo(_history_line(history))
+            if (approvals := _approvals_line(history)) is not None:
+                typer.echo(approvals)
             _print_history_kpis(decider, clock())
             _print_audit(decider)
         finally:
@@ -118,6 +120,17 @@ def _history_line(report: HistoryReport) -> str:
         f"demo history: {report.decisions} decisions, {report.outcomes} outcomes, "
         f"{report.events} events and {report.reviews} reviews of {report.customers} lookalike "
         "customers over 90 days"
+    )
+
+
+def _approvals_line(report: HistoryReport) -> str | None:
+    tally = report.approvals
+    if report.skipped or not tally:
+        return None
+    said = ", ".join(f"{count} {status}" for status, count in sorted(tally.items()))
+    return (
+        f"approvals: {sum(tally.values())} actions waited for a human ({said}); "
+        "the queue: GET /v1/approvals?status=pending"
     )
 
 
@@ -208,6 +221,8 @@ def demo(
             )
             history = asyncio.run(_seed_history(decider, clock, lookalikes))
             typer.echo(_history_line(history))
+            if (approvals := _approvals_line(history)) is not None:
+                typer.echo(approvals)
             chosen: Counter[str] = Counter()
             for customer in load_demo_customers(now):
                 request = DecideRequest(

@@ -169,6 +169,35 @@ _VARIANTS: dict[str, tuple[int, str, dict[str, Any]]] = {
             "field": "Idempotency-Key",
         },
     ),
+    "approval_not_found": (
+        404,
+        "Unknown approval",
+        {
+            "code": "approval_not_found",
+            "message": "approval 'apr_01KAG4Z4W3QJ8RM5Y2N6T7V9XB' not found",
+            "field": "approval_id",
+        },
+    ),
+    "approval_closed": (
+        409,
+        "The approval already has another verdict, or expired",
+        {
+            "code": "approval_closed",
+            "message": "approval 'apr_01KAG4Z4W3QJ8RM5Y2N6T7V9XB' is already expired (by system "
+            "at 2026-11-20T14:05:00+00:00): it takes no other verdict",
+            "field": "approval_id",
+        },
+    ),
+    "approval_erased": (
+        410,
+        "Its customer was erased: the approval can no longer be read or decided",
+        {
+            "code": "approval_erased",
+            "message": "approval 'apr_01KAG4Z4W3QJ8RM5Y2N6T7V9XB' belongs to an erased customer: "
+            "it can no longer be read or decided",
+            "field": "approval_id",
+        },
+    ),
     "unknown_query": (
         422,
         "Invalid input: an unknown query parameter or a bad value",

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from agent.config import DEFAULT_RESPONSE_WINDOWS_DAYS, AgentConfig, LLMConfig, OutcomeConfig
@@ -81,6 +81,26 @@ class Settings(BaseSettings):
     )
     audit_checkpoint_s: int = Field(
         default=300, ge=0, le=86400, description="Seconds between signed checkpoints; 0: never."
+    )
+    approval_ttl_s: int = Field(
+        default=4 * 3600,
+        ge=60,
+        le=30 * 86400,
+        description="Seconds an approval waits for a verdict; then it expires and the safe "
+        "default is released.",
+    )
+    approval_sweep_s: int = Field(
+        default=15,
+        ge=1,
+        le=3600,
+        description="Seconds between sweeps that expire overdue approvals, finish interrupted "
+        "releases and deliver the webhook.",
+    )
+    approval_webhook_url: AnyHttpUrl | None = Field(
+        default=None, description="Where each release is POSTed, HMAC-signed. Unset: nowhere."
+    )
+    approval_webhook_secret: SecretStr | None = Field(
+        default=None, description="The webhook's HMAC-SHA256 key, 16 characters or more."
     )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     reservation_ttl_s: int = Field(default=900, ge=0, le=7 * 86400)
@@ -158,6 +178,9 @@ class Settings(BaseSettings):
             audit_origin=self.audit_origin,
             audit_signing_key=self.audit_signing_key,
             audit_checkpoint_s=self.audit_checkpoint_s,
+            approval_ttl_s=self.approval_ttl_s,
+            approval_webhook_url=self.approval_webhook_url,
+            approval_webhook_secret=self.approval_webhook_secret,
             llm=self._llm_config(),
             outcomes=OutcomeConfig(
                 reservation_ttl_s=self.reservation_ttl_s,

@@ -15,8 +15,9 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
+from agent.approvals import ApprovalStatus
 from agent.demo import DEMO_DIR, load_demo_customers
 from agent.demo_history.lookalike import Lookalike, lookalike_names, seeded_rng
 from agent.demo_history.reviews import seed_reviews
@@ -88,4 +89,20 @@ async def seed_history(
     if spec.reviews is not None:
         since = anchor - timedelta(days=spec.days)
         total.reviews = await seed_reviews(decider, clock, spec.reviews, since, anchor)
+    total.approvals = await _approval_tally(decider)
     return total
+
+
+async def _approval_tally(decider: Decider) -> dict[str, int]:
+    """Approvals by status as the history ends."""
+    tally: dict[str, int] = {}
+    for status in get_args(ApprovalStatus):
+        cursor, count = None, 0
+        while True:
+            page = await decider.approvals.list(status=status, limit=200, cursor=cursor)
+            count += len(page.items)
+            if (cursor := page.next_cursor) is None:
+                break
+        if count:
+            tally[status] = count
+    return tally

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from agent.approvals.models import Verdict
 from agent.context import RequestContext
 from agent.demo import DemoCustomer
 from agent.demo_history.spec import HistoryReport, HistorySpec, SimulatedClock
@@ -81,6 +82,13 @@ class Lookalike:
         for episode in range(episodes):
             moment = start + timedelta(seconds=self.rng.uniform(0, (self.spec.days - 2) * 86400))
             self.at(moment, self._episode(episode, moment))
+        approvals = self.spec.approvals
+        if approvals is not None and self.rng.random() < approvals.chase_today.get(
+            self._archetype_id, 0.0
+        ):
+            hours = approvals.today_hours
+            today = self.anchor - timedelta(hours=self.rng.uniform(0.1, 0.9) * hours)
+            self.at(today, self._episode(episodes, today))
         if self.rng.random() < self.spec.newsletter_share:
             first = start + timedelta(days=self.rng.uniform(0, 7))
             for week in range(self.spec.days // 7):
@@ -211,7 +219,51 @@ class Lookalike:
             if self.rng.random() < self.spec.reported:  # the agent records what was done
                 at = now + timedelta(minutes=self.rng.uniform(5, 25))
                 self._reporter(briefing.decision_id)("executed", at)
-        self._respond(record, context, episode, attempt, reason)
+        if record.approval_id is not None:
+            self._await_verdict(record, context, episode, attempt, reason)
+        else:
+            self._respond(record, context, episode, attempt, reason)
+
+    def _await_verdict(
+        self,
+        record: DecisionRecordV1,
+        context: RequestContext,
+        episode: int,
+        attempt: int,
+        reason: str | None,
+    ) -> None:
+        """An approver answers (or nobody does, and it expires); the customer then responds
+        to what was released. Answers due after the history ends are still pending."""
+        spec, approval_id = self.spec.approvals, record.approval_id
+        assert approval_id is not None
+        if spec is None:
+            return
+        draw = self.rng.random()
+        if draw < spec.approve + spec.reject:
+            verdict: Verdict = "approved" if draw < spec.approve else "rejected"
+            moment = record.created_at + timedelta(minutes=self.rng.uniform(*spec.answer_minutes))
+            why = {
+                "approved": "SLA breach confirmed on the claim file: the credit is fair.",
+                "rejected": "Credit already given on this claim: the senior callback instead.",
+            }[verdict]
+        else:
+            verdict = "expired"
+            ttl = timedelta(seconds=self.decider.deps.config.approval_ttl_s)
+            moment = record.created_at + ttl + timedelta(minutes=1)
+
+        async def answer() -> None:
+            if verdict == "expired":
+                approval = await self.decider.approvals.expire(approval_id)
+            else:
+                approval = await self.decider.approvals.decide(
+                    approval_id, verdict, reason=why, actor=spec.approver
+                )
+            if approval.released_decision_id is not None:
+                self.report.decisions += 1
+                released = await self.decider.get_decision(approval.released_decision_id)
+                self._respond(released, context, episode, attempt, reason)
+
+        self.at(moment, answer)
 
     def _respond(
         self,

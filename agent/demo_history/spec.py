@@ -4,7 +4,7 @@ the clock each of them lives by, and what a seeding run reports."""
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from tools import ActionType
 
 __all__ = [
     "ActionResponse",
+    "ApprovalSpec",
     "HistoryReport",
     "HistorySpec",
     "ReviewRule",
@@ -64,6 +65,23 @@ class ReviewSpec(BaseModel):
     rules: list[ReviewRule] = Field(default_factory=list)
 
 
+class ApprovalSpec(BaseModel):
+    """How the approvers answer decisions that wait for approval, and today's queue."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    approver: str = Field(description="The approvers' key name, recorded with each verdict.")
+    approve: float = Field(ge=0, le=1, description="Share approved.")
+    reject: float = Field(ge=0, le=1, description="Share rejected; the rest expire unanswered.")
+    answer_minutes: tuple[float, float] = Field(description="How long an answer takes.")
+    chase_today: dict[str, float] = Field(
+        default_factory=dict,
+        description="Archetype -> share of its lookalikes who contact again in the last hours "
+        "of the history: what needs approval then is still in the queue when it ends.",
+    )
+    today_hours: float = Field(default=3, gt=0, le=24)
+
+
 class HistorySpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -80,6 +98,7 @@ class HistorySpec(BaseModel):
     convert_factor: dict[str, float] = Field(default_factory=dict)
     reasons: dict[str, list[str]] = Field(default_factory=dict)
     reviews: ReviewSpec | None = None
+    approvals: ApprovalSpec | None = None
 
 
 def load_history_spec(demo_dir: Path = DEMO_DIR) -> HistorySpec:
@@ -108,6 +127,8 @@ class HistoryReport:
     outcomes: int = 0
     events: int = 0
     reviews: int = 0
+    approvals: dict[str, int] = field(default_factory=dict)
+    """Approvals requested, by status as the history ends (pending, approved, ...)."""
     skipped: bool = False
     """True when the data directory already held the history (nothing was added)."""
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
+from agent.approvals.models import approval_id_for
 from agent.arbitrate import rank
 from agent.briefing.compose import compose_briefing
 from agent.briefing.narrative import write_narrative
@@ -214,6 +215,11 @@ def build_record(state: DecisionState, deps: Deps, timings: dict[str, float]) ->
         chosen=chosen,
         alternatives=state["ranked"][1:],
         approval_required=chosen.outcome == "require_approval",
+        approval_id=(
+            approval_id_for(state["decision_id"])
+            if chosen.outcome == "require_approval" and state["kind"] == "decision"
+            else None
+        ),
         rationale=state["rationale"],
         safe_default=state["safe_default"],
         mode=state["mode"],

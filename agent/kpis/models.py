@@ -73,7 +73,7 @@ class GroupSums:
     denials: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     """(policy_id, reason_code) -> (proposals denied, decisions with such a denial)."""
     turnarounds_s: list[float] = field(default_factory=list)
-    """For decisions that needed approval: seconds until the first executed or declined report."""
+    """For decisions that needed approval: seconds until a reviewer approved or rejected."""
 
     def add(self, other: GroupSums) -> None:
         """Add another group's sums to these (groups partition decisions, so all add up)."""
@@ -132,9 +132,11 @@ class ApprovalKpi(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     required: Rate = Field(description="Decisions whose chosen action needed approval.")
-    released: int = Field(description="Of those, how many were reported executed or declined.")
+    released: int = Field(
+        description="Of those, how many a reviewer approved or rejected (expired ones not)."
+    )
     turnaround_median_s: float | None = Field(
-        description="Median seconds from decision to that report."
+        description="Median seconds from the decision to the reviewer's verdict."
     )
     turnaround_p90_s: float | None = Field(description="90th percentile of the same.")
 
@@ -148,7 +150,8 @@ class KpiGroup(BaseModel):
     decisions: int = Field(description="Decisions (and briefings) created in the window.")
     execution: Rate = Field(
         description="Executed, of the decisions whose fate is known: executed, declined, or "
-        "expired unreported (a briefing nobody reported on is a preview, not counted)."
+        "expired unreported (a briefing nobody reported on is a preview, not counted, and a "
+        "decision that waited for approval has its fate in the decision it released)."
     )
     acceptance: Rate = Field(description="Accepted or converted, of the executed.")
     conversion: Rate = Field(description="Converted, of the executed.")

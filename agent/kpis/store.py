@@ -138,6 +138,7 @@ def _main_sql(decisions: str, config: OutcomeConfig) -> str:
            SUM(executed),
            SUM(CASE WHEN executed = 0 THEN declined ELSE 0 END),
            SUM(CASE WHEN executed = 0 AND declined = 0 AND kind = 'decision'
+                     AND approval_required = 0
                      AND created_us + :ttl_us <= :now THEN 1 ELSE 0 END),
            SUM(executed * accepted),
            SUM(executed * converted),
@@ -188,16 +189,15 @@ def _denials_sql(decisions: str) -> str:
 
 
 def _turnarounds_sql(decisions: str) -> str:
-    """Microseconds from each decision that needed approval to its first release report."""
+    """Microseconds from each decision that needed approval to a reviewer's verdict."""
     return f"""
     WITH d AS ({decisions}),
     a AS MATERIALIZED (
         SELECT decision_id, created_us, grp FROM d WHERE approval_required = 1
     )
-    SELECT a.grp, MIN(o.ts_us) - a.created_us
-    FROM a JOIN outcomes o ON o.decision_id = a.decision_id
-    WHERE o.type IN {EXECUTION_IN} OR o.type = 'declined'
-    GROUP BY a.decision_id
+    SELECT a.grp, v.ts_us - a.created_us
+    FROM a JOIN approvals v ON v.decision_id = a.decision_id
+    WHERE v.step = 1 AND v.kind IN ('approved', 'rejected')
     """
 
 

@@ -8,6 +8,8 @@ Caps, budgets and suppression count what was carried out, not what was recommend
 - a decision with no report yet holds a *reservation* for ``reservation_ttl``, so two quick
   decisions cannot both spend the last contact; after it, it stops counting. Briefings are
   previews and reserve nothing. A declined decision never counts;
+- a decision that waits for approval holds its reservation until the verdict; from then on
+  the decision the approval released counts instead (``<decision_id>.released``);
 - contacts, incentives and cases that other systems report as customer events count too
   (:data:`ACCOUNTING_EVENTS`). An event that names a logged decision is that decision's
   execution, counted once.

@@ -37,6 +37,7 @@ _LINKING_EVENTS_IN = _in(
 
 IS_CONTACT = """(
     d.direction = 'inbound' AND d.kind = 'decision' AND d.topic IS NOT NULL
+    AND d.decision_id NOT LIKE '%.released'
     AND (d.interaction_id IS NULL OR NOT EXISTS (
         SELECT 1 FROM decisions p
         WHERE p.customer_id = d.customer_id AND p.interaction_id = d.interaction_id
@@ -45,11 +46,12 @@ IS_CONTACT = """(
                OR (p.created_us = d.created_us AND p.decision_id < d.decision_id))
     ))
 )"""
-"""An inbound decision (not a briefing) with a topic, first of its interaction."""
+"""An inbound decision (not a briefing) with a topic, first of its interaction; what an
+approval released belongs to the contact that asked for it."""
 
 REPEAT_WHERE = """
     r.customer_id = d.customer_id AND r.topic = d.topic
-    AND r.direction = 'inbound' AND r.kind = 'decision'
+    AND r.direction = 'inbound' AND r.kind = 'decision' AND r.decision_id NOT LIKE '%.released'
     AND r.created_us > d.created_us AND r.created_us <= d.created_us + :repeat_us
     AND (d.interaction_id IS NULL OR r.interaction_id IS NULL
          OR r.interaction_id != d.interaction_id)

@@ -136,6 +136,8 @@ _LEDGER = f"""
     WHERE d.customer_id = :customer AND d.profile_source = :source
       AND d.outcome != '{Outcome.DENY.value}'
       AND (d.contacts_customer = 1 OR d.incentive_kind IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.decision_id = d.decision_id
+                      AND a.step = 1 AND a.ts_us <= :as_of)
       AND (d.created_us >= :since OR d.effective_us >= :since) AND d.created_us <= :as_of
     ORDER BY d.effective_us, d.decision_id
 """

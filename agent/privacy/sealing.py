@@ -6,10 +6,9 @@ table, becomes unreadable while the rows and their hashes stay."""
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
+import time
 
 from agent.privacy.cipher import SEALED_PREFIX, RecordCipher
-from agent.stores.sqlite import to_micros
 
 __all__ = ["CustomerSeal", "KeyDestroyed"]
 
@@ -61,6 +60,6 @@ class CustomerSeal:
         key, wrapped = self._cipher.new_key(customer_id)
         conn.execute(
             "INSERT INTO customer_keys (customer_id, wrapped, created_us) VALUES (?, ?, ?)",
-            (customer_id, wrapped, to_micros(datetime.now(UTC))),
+            (customer_id, wrapped, time.time_ns() // 1000),
         )
         return key

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from agent.stores.schema import migrate
 
-__all__ = ["SqliteDatabase", "StoreClosedError", "from_micros", "private_dir", "to_micros"]
+__all__ = [
+    "SqliteDatabase",
+    "StoreClosedError",
+    "from_micros",
+    "private_dir",
+    "private_file",
+    "to_micros",
+]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -49,7 +56,7 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def _private_file(path: Path) -> None:
+def private_file(path: Path) -> None:
     """Create the database file owner-only (SQLite gives its -wal and -shm files the same
     mode), or narrow an existing one."""
     if not path.exists():
@@ -69,7 +76,7 @@ class SqliteDatabase:
         self._connections: list[sqlite3.Connection] = []
         self._closed = False
         private_dir(path.parent)
-        _private_file(path)
+        private_file(path)
         migrate(self.connection())
 
     @property

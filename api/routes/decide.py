@@ -84,6 +84,13 @@ class DecideResponse(BaseModel):
     approval_required: bool = Field(
         description="True when a human must approve the action before it runs."
     )
+    approval_id: str | None = Field(
+        default=None,
+        description="When approval is required: the approval that waits for a reviewer "
+        "(GET /v1/approvals/{id}). Carry out nothing yet: on the verdict, the guards run again "
+        "and what goes out is released as a decision of its own (the approval's "
+        "released_decision_id, also sent to the approval webhook).",
+    )
     alternatives: list[AlternativeOut] = Field(
         description="The other permitted actions, best first."
     )
@@ -111,6 +118,7 @@ class DecideResponse(BaseModel):
             customer_id=record.customer_id,
             action=ActionOut(type=chosen.type, args=chosen.args.model_dump(mode="json")),
             approval_required=record.approval_required,
+            approval_id=record.approval_id,
             alternatives=[AlternativeOut.from_ranked(a) for a in record.alternatives],
             rationale=record.rationale,
             playbooks=[

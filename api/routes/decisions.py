@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
+from agent.approvals import Approval
 from agent.errors import ErrorCode, NextbestError
 from agent.outcomes import DecisionState, Lifecycle
 from agent.record import DecisionRecordV1, Mode
@@ -64,6 +65,11 @@ class DecisionDetail(DecisionRecordV1):
     )
     reviews: list[ReviewRecordV1] = Field(
         default_factory=list, description="What reviewers said of it, newest first."
+    )
+    approval: Approval | None = Field(
+        default=None,
+        description="When its action waited for approval: the approval's steps, the verdict "
+        "and the decision released (whose own record says what went out, and why).",
     )
 
 
@@ -148,7 +154,7 @@ async def get_decision(
 ) -> DecisionDetail:
     """The full record (inputs as seen, signals, playbooks, every proposal and verdict, what
     the guards counted, timings), its lifecycle (state, reported and derived outcomes) and
-    its reviews."""
+    its reviews and, when its action waited for approval, the approval."""
     record = await decider.get_decision(decision_id)
     lifecycle = await decider.decision_lifecycle(decision_id)
     reviews = await decider.list_reviews(ReviewQuery(decision_id=decision_id), limit=200)
@@ -156,4 +162,5 @@ async def get_decision(
         **dict(record),
         lifecycle=lifecycle,
         reviews=[r for r in reviews.items if isinstance(r, ReviewRecordV1)],
+        approval=await decider.approvals.of_decision(decision_id),
     )

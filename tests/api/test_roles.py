@@ -16,6 +16,7 @@ from api.app import create_app
 from api.auth import ACCESS
 from api.keys import Role
 from api.settings import Settings
+from tests.api.loyal_claim import request_approval
 
 KEYS = {role: f"{role.value}-key-0123456789abcdef" for role in Role}
 NAMES = {role: f"the-{role.value}" for role in Role}
@@ -69,6 +70,11 @@ def _erasable(client: TestClient, headers: dict[str, str]) -> Any:
     return client.delete(f"/v1/customers/{customer_id}", headers=headers)
 
 
+def _approval(client: TestClient) -> str:
+    """A fresh approval, pending (each verdict needs its own)."""
+    return str(request_approval(client, _auth(Role.ADMIN))["approval_id"])
+
+
 CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/v1/decide"): lambda c, d, h: c.post(
         "/v1/decide", json={"customer_id": "c09_athompson"}, headers=h
@@ -109,6 +115,16 @@ CALLS: dict[tuple[str, str], Call] = {
     ("GET", "/v1/audit/verify"): lambda c, d, h: c.get("/v1/audit/verify", headers=h),
     ("GET", "/v1/audit/checkpoint"): lambda c, d, h: c.get("/v1/audit/checkpoint", headers=h),
     ("DELETE", "/v1/customers/{customer_id}"): lambda c, d, h: _erasable(c, h),
+    ("GET", "/v1/approvals"): lambda c, d, h: c.get("/v1/approvals", headers=h),
+    ("GET", "/v1/approvals/{approval_id}"): lambda c, d, h: c.get(
+        f"/v1/approvals/{_approval(c)}", headers=h
+    ),
+    ("POST", "/v1/approvals/{approval_id}/approve"): lambda c, d, h: c.post(
+        f"/v1/approvals/{_approval(c)}/approve", json={"reason": "ok"}, headers=h
+    ),
+    ("POST", "/v1/approvals/{approval_id}/reject"): lambda c, d, h: c.post(
+        f"/v1/approvals/{_approval(c)}/reject", json={"reason": "no"}, headers=h
+    ),
 }
 """A valid request per route, so that the right role gets a 2xx."""
 

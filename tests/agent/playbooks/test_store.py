@@ -55,7 +55,7 @@ def _variant(playbook_id: str, new_id: str, **update: object) -> Playbook:
 def demo_store(tmp_path_factory: pytest.TempPathFactory, embedder: MiniLMEmbedder) -> PlaybookStore:
     store = PlaybookStore.embedded(tmp_path_factory.mktemp("chroma"), embedder)
     report = store.ingest(PLAYBOOKS)
-    assert (len(report.added), report.updated, report.unchanged) == (27, [], [])
+    assert (len(report.added), report.updated, report.unchanged) == (28, [], [])
     return store
 
 
@@ -65,7 +65,7 @@ def counting(embedder: MiniLMEmbedder) -> CountingEmbedder:
 
 
 def test_ingests_the_demo_set(demo_store: PlaybookStore) -> None:
-    assert demo_store.count() == 27
+    assert demo_store.count() == 28
     assert [p.id for p in demo_store.list_active()] == sorted(p.id for p in PLAYBOOKS)
     assert demo_store.get("billing-dispute-acknowledge") == _demo("billing-dispute-acknowledge")
 
@@ -203,7 +203,7 @@ def test_persists_across_reopening(open_store: OpenStore, counting: CountingEmbe
     del first
     embedded = counting.texts
     reopened = open_store(counting)
-    assert reopened.count() == 27
+    assert reopened.count() == 28
     assert reopened.ingest(PLAYBOOKS).unchanged == sorted(p.key for p in PLAYBOOKS)
     assert counting.texts == embedded
     hits = reopened.search("locked out of my account after too many attempts", k=1)
@@ -279,7 +279,7 @@ def test_concurrent_search_and_ingest(open_store: OpenStore, embedder: MiniLMEmb
         ids = [key.split("@")[0] for key in keys]
         assert len(ids) == len(set(ids)), keys
     assert store.get(base.id) == versions[-1]
-    assert store.count() == 27
+    assert store.count() == 28
 
 
 def test_server_and_embedded_stores_in_one_process_stay_apart(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.approvals.store import ApprovalStore, SqliteApprovalStore
 from agent.kpis.store import KpiReader, SqliteKpiReader
 from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
 from agent.privacy import Keys, RecordCipher
@@ -31,7 +32,8 @@ class Backend:
     open_decisions: Callable[[], DecisionLog]
     open_outcomes: Callable[[], OutcomeStore]
     open_kpis: Callable[[], KpiReader]
-    opened: list[CustomerStore | DecisionLog | OutcomeStore | KpiReader] = field(
+    open_approvals: Callable[[], ApprovalStore]
+    opened: list[CustomerStore | DecisionLog | OutcomeStore | KpiReader | ApprovalStore] = field(
         default_factory=list
     )
 
@@ -55,6 +57,11 @@ class Backend:
         self.opened.append(reader)
         return reader
 
+    def approvals(self) -> ApprovalStore:
+        store = self.open_approvals()
+        self.opened.append(store)
+        return store
+
     def close_all(self) -> None:
         for store in self.opened:
             store.close()
@@ -68,6 +75,7 @@ def _sqlite(tmp_path: Path) -> Backend:
         open_decisions=lambda: SqliteDecisionLog(path, cipher=CIPHER),
         open_outcomes=lambda: SqliteOutcomeStore(path),
         open_kpis=lambda: SqliteKpiReader(path),
+        open_approvals=lambda: SqliteApprovalStore(path, cipher=CIPHER),
     )
 
 
@@ -99,6 +107,11 @@ def outcomes(backend: Backend) -> OutcomeStore:
 @pytest.fixture
 def kpis(backend: Backend) -> KpiReader:
     return backend.kpis()
+
+
+@pytest.fixture
+def approvals(backend: Backend) -> ApprovalStore:
+    return backend.approvals()
 
 
 @pytest.fixture

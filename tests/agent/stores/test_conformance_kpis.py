@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from agent.approvals import approval_id_for
+from agent.approvals.store import ApprovalRequest, ApprovalStore
 from agent.config import OutcomeConfig
 from agent.events import Event
 from agent.kpis import KpiGroup, KpiQuery, KpiReport
@@ -38,9 +40,11 @@ class Timeline:
         customers: CustomerStore,
         decisions: DecisionLog,
         outcomes: OutcomeStore,
+        approvals: ApprovalStore,
         make_record: MakeRecord,
     ) -> None:
         self.decisions, self.outcomes, self.make = decisions, outcomes, make_record
+        self.approvals = approvals
         customers.put_profile(profile(customer_id="cus_1"))
         self.customers = customers
         self.records: dict[str, DecisionRecordV1] = {}
@@ -56,6 +60,23 @@ class Timeline:
         report = OutcomeIn.model_validate({"id": f"{name}-{kind}", "type": kind, "ts": ts, **extra})
         self.outcomes.append([(record.decision_id, report)], now=ts)
 
+    def approve(self, name: str, after: timedelta) -> None:
+        """A reviewer approves the decision's action ``after`` it was decided."""
+        record = self.records[name]
+        approval_id = approval_id_for(record.decision_id)
+        self.approvals.open(
+            ApprovalRequest(
+                approval_id=approval_id,
+                decision_id=record.decision_id,
+                customer_id=record.customer_id,
+                action=record.chosen.call,
+                why=["approval: above 25"],
+                requested_at=record.created_at,
+                expires_at=record.created_at + timedelta(hours=4),
+            )
+        )
+        self.approvals.decide(approval_id, "approved", "lead", "fine", record.created_at + after)
+
     def event(self, event_id: str, type: str, at: datetime, **properties: Any) -> None:
         event = Event(id=event_id, ts=at, channel=Channel.CHAT, type=type, properties=properties)
         self.customers.append_events("cus_1", [event])
@@ -66,9 +87,10 @@ def timeline(
     customers: CustomerStore,
     decisions: DecisionLog,
     outcomes: OutcomeStore,
+    approvals: ApprovalStore,
     make_record: MakeRecord,
 ) -> Timeline:
-    t = Timeline(customers, decisions, outcomes, make_record)
+    t = Timeline(customers, decisions, outcomes, approvals, make_record)
     handoff = ActionType.HANDOFF_TO_AGENT
     billing = {"context": CHAT, "intent": "double_charge", "journey": "billing_dispute"}
     # two contacts on one topic five days apart: the first is repeated, the second resolved
@@ -106,7 +128,8 @@ def timeline(
         approval_required=True,
         journey="retention",
     )
-    t.report("approved", "executed", timedelta(hours=2))
+    t.approve("approved", timedelta(hours=2))
+    t.report("approved", "executed", timedelta(hours=3))
     return t
 
 
@@ -204,3 +227,38 @@ def test_kpis_agree_with_each_decisions_lifecycle(
     assert overall.no_response.k == sum(
         any(d.type == "no_response" for d in life.derived) for life in lives
     )
+
+
+def test_a_release_belongs_to_the_contact_that_asked_for_it(
+    customers: CustomerStore,
+    decisions: DecisionLog,
+    outcomes: OutcomeStore,
+    approvals: ApprovalStore,
+    make_record: MakeRecord,
+    kpis: KpiReader,
+) -> None:
+    """A decision that waited for approval is neither expired unreported nor a second contact
+    once its approval released another decision: no repeat, no extra contact."""
+    t = Timeline(customers, decisions, outcomes, approvals, make_record)
+    claim = {"context": CHAT, "intent": "claim_delay", "journey": "insurance_claim"}
+    waited = t.decide(
+        "waited",
+        NOW - 40 * DAY,
+        action_type=ActionType.APPLY_GOODWILL_CREDIT,
+        outcome=Outcome.REQUIRE_APPROVAL,
+        approval_required=True,
+        **claim,
+    )
+    t.approve("waited", timedelta(hours=1))
+    t.decide(
+        "released",
+        NOW - 40 * DAY + timedelta(hours=1),
+        action_type=ActionType.APPLY_GOODWILL_CREDIT,
+        decision_id=f"{waited}.released",
+        **claim,
+    )
+    t.report("released", "executed", timedelta(minutes=5))
+    group = _group(kpis.kpis(_query(), now=NOW, config=CONFIG), "insurance_claim")
+    assert group.decisions == 2
+    assert (group.execution.k, group.execution.n) == (1, 1)  # the original is not "expired"
+    assert (group.repeat_contact.k, group.repeat_contact.n) == (0, 1)  # one contact, no repeat

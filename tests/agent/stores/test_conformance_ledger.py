@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from agent.approvals import approval_id_for
+from agent.approvals.store import ApprovalRequest, ApprovalStore
 from agent.outcomes import OutcomeIn, OutcomeType
 from agent.outcomes.store import OutcomeStore
 from agent.stores.decision_log import DecisionLog
@@ -135,3 +137,40 @@ def test_ledger_window(
     entries = outcomes.ledger("cus_1", since=since, as_of=NOW)
     assert [e.effective_at for e in entries] == [since, since + timedelta(hours=1), NOW]
     assert outcomes.ledger("cus_nobody", since=since, as_of=NOW) == []
+
+
+def test_a_decision_waiting_for_approval_holds_its_place_until_the_verdict(
+    decisions: DecisionLog,
+    outcomes: OutcomeStore,
+    approvals: ApprovalStore,
+    make_record: MakeRecord,
+) -> None:
+    """While it waits it reserves, like any recommendation; from the verdict on, what the
+    approval released counts instead, so the released action is not counted twice."""
+    record = decisions.append(
+        make_record(
+            action_type=ActionType.APPLY_GOODWILL_CREDIT,
+            outcome=Outcome.REQUIRE_APPROVAL,
+            approval_required=True,
+        )
+    )
+    approval_id = approval_id_for(record.decision_id)
+    approvals.open(
+        ApprovalRequest(
+            approval_id=approval_id,
+            decision_id=record.decision_id,
+            customer_id=record.customer_id,
+            action=record.chosen.call,
+            why=["approval: above 25"],
+            requested_at=record.created_at,
+            expires_at=record.created_at + timedelta(hours=4),
+        )
+    )
+    later = NOW + timedelta(hours=1)
+    assert [e.decision_id for e in outcomes.ledger("cus_1", since=NOW - WEEK, as_of=later)] == [
+        record.decision_id
+    ]
+    approvals.decide(approval_id, "approved", "lead", "ok", later)
+    assert outcomes.ledger("cus_1", since=NOW - WEEK, as_of=later) == []
+    before = outcomes.ledger("cus_1", since=NOW - WEEK, as_of=later - timedelta(minutes=1))
+    assert [e.decision_id for e in before] == [record.decision_id]  # as of before the verdict
