@@ -45,15 +45,20 @@ def decider(tmp_path: Path) -> Iterator[Decider]:
     built.close()
 
 
-async def _waiting(decider: Decider) -> DecisionRecordV1:
-    """A loyal customer's delayed claim: the goodwill credit of 60 waits for approval."""
+async def _decided(decider: Decider) -> DecisionRecordV1:
+    """A loyal customer's delayed claim, decided: the goodwill credit of 60 needs approval."""
     [smurphy] = [c for c in load_demo_customers(NOW) if c.profile.customer_id == "c03_smurphy"]
     customer_id = f"c03_desk_{next(_IDS)}"
     profile = smurphy.profile.model_copy(update={"customer_id": customer_id, "tier": Tier.PLATINUM})
     await decider.put_customer(profile)
     await decider.add_events(customer_id, smurphy.events)
     request = DecideRequest(customer_id=customer_id, context=smurphy.context)
-    record = (await decider.decide(request)).record
+    return (await decider.decide(request)).record
+
+
+async def _waiting(decider: Decider) -> DecisionRecordV1:
+    """The same, its approval opened and waiting."""
+    record = await _decided(decider)
     assert record.approval_id is not None, record.chosen
     return record
 
@@ -115,8 +120,7 @@ def test_a_decision_stored_without_its_approval_is_opened_by_the_sweep(
         raise RuntimeError("killed between the two writes")
 
     monkeypatch.setattr(ApprovalDesk, "open", crash)
-    [smurphy] = [c for c in load_demo_customers(NOW) if c.profile.customer_id == "c03_smurphy"]
-    record = asyncio.run(_waiting_without_check(decider, smurphy))
+    record = asyncio.run(_decided(decider))
     monkeypatch.undo()
     assert record.approval_id is not None
     assert asyncio.run(decider.approvals.of_decision(record.decision_id)) is None
@@ -124,15 +128,6 @@ def test_a_decision_stored_without_its_approval_is_opened_by_the_sweep(
     assert asyncio.run(decider.approvals.sweep()).opened == 1
     approval = asyncio.run(decider.approvals.get(record.approval_id))
     assert approval.status == "pending"
-
-
-async def _waiting_without_check(decider: Decider, smurphy: Any) -> DecisionRecordV1:
-    customer_id = f"c03_desk_{next(_IDS)}"
-    profile = smurphy.profile.model_copy(update={"customer_id": customer_id, "tier": Tier.PLATINUM})
-    await decider.put_customer(profile)
-    await decider.add_events(customer_id, smurphy.events)
-    request = DecideRequest(customer_id=customer_id, context=smurphy.context)
-    return (await decider.decide(request)).record
 
 
 def _released(decider: Decider) -> Approval:
@@ -158,60 +153,54 @@ def _verify(request: httpx.Request) -> dict[str, Any]:
     return dict(json.loads(request.content))
 
 
-def test_the_webhook_reports_each_release_signed_and_retried(tmp_path: Path) -> None:
+@pytest.fixture
+def hooked(tmp_path: Path) -> Iterator[Decider]:
+    """A service with the webhook configured."""
     settings = Settings(
         data_dir=tmp_path, approval_webhook_url=HOOK, approval_webhook_secret=SECRET.decode()
     )
-    decider = Decider.build(settings.to_agent_config(), clock=lambda: NOW)
-    asyncio.run(seed(decider, NOW))
-    try:
-        approval = _released(decider)
-
-        async def deliver() -> int:
-            async with httpx.AsyncClient() as client:
-                return await decider.approvals.deliver(_sender(client))
-
-        with respx.mock(assert_all_called=True) as mock:
-            route = mock.post(HOOK).mock(
-                side_effect=[httpx.Response(503), httpx.ConnectError("reset"), httpx.Response(200)]
-            )
-            assert asyncio.run(deliver()) == 1
-        assert route.call_count == 3
-        sent = route.calls.last.request
-        assert sent.headers["Idempotency-Key"] == approval.approval_id
-        body = _verify(sent)
-        assert body["event"] == "approval.released"
-        assert body["released_decision_id"] == approval.released_decision_id
-        assert body["released_action"]["type"] == "apply_goodwill_credit"
-        with respx.mock(assert_all_called=False) as mock:
-            again = mock.post(HOOK).mock(return_value=httpx.Response(200))
-            assert asyncio.run(deliver()) == 0  # delivered once, not again
-        assert again.call_count == 0
-    finally:
-        decider.close()
+    built = Decider.build(settings.to_agent_config(), clock=lambda: NOW)
+    asyncio.run(seed(built, NOW))
+    yield built
+    built.close()
 
 
-def test_a_refused_delivery_is_not_retried_at_once_and_kept_for_later(tmp_path: Path) -> None:
-    settings = Settings(
-        data_dir=tmp_path, approval_webhook_url=HOOK, approval_webhook_secret=SECRET.decode()
-    )
-    decider = Decider.build(settings.to_agent_config(), clock=lambda: NOW)
-    asyncio.run(seed(decider, NOW))
-    try:
-        approval = _released(decider)
+def _deliver(decider: Decider) -> int:
+    async def deliver() -> int:
+        async with httpx.AsyncClient() as client:
+            return await decider.approvals.deliver(_sender(client))
 
-        async def deliver() -> int:
-            async with httpx.AsyncClient() as client:
-                return await decider.approvals.deliver(_sender(client))
+    return asyncio.run(deliver())
 
-        with respx.mock() as mock:
-            route = mock.post(HOOK).mock(return_value=httpx.Response(400))
-            assert asyncio.run(deliver()) == 0
-        assert route.call_count == 1  # a final answer: no retry
-        [pending] = decider.deps.approvals.undelivered()
-        assert (pending.approval_id, pending.attempts) == (approval.approval_id, 1)
-    finally:
-        decider.close()
+
+def test_the_webhook_reports_each_release_signed_and_retried(hooked: Decider) -> None:
+    approval = _released(hooked)
+    with respx.mock(assert_all_called=True) as mock:
+        route = mock.post(HOOK).mock(
+            side_effect=[httpx.Response(503), httpx.ConnectError("reset"), httpx.Response(200)]
+        )
+        assert _deliver(hooked) == 1
+    assert route.call_count == 3
+    sent = route.calls.last.request
+    assert sent.headers["Idempotency-Key"] == approval.approval_id
+    body = _verify(sent)
+    assert body["event"] == "approval.released"
+    assert body["released_decision_id"] == approval.released_decision_id
+    assert body["released_action"]["type"] == "apply_goodwill_credit"
+    with respx.mock(assert_all_called=False) as mock:
+        again = mock.post(HOOK).mock(return_value=httpx.Response(200))
+        assert _deliver(hooked) == 0  # delivered once, not again
+    assert again.call_count == 0
+
+
+def test_a_refused_delivery_is_not_retried_at_once_and_kept_for_later(hooked: Decider) -> None:
+    approval = _released(hooked)
+    with respx.mock() as mock:
+        route = mock.post(HOOK).mock(return_value=httpx.Response(400))
+        assert _deliver(hooked) == 0
+    assert route.call_count == 1  # a final answer: no retry
+    [pending] = hooked.deps.approvals.undelivered()
+    assert (pending.approval_id, pending.attempts) == (approval.approval_id, 1)
 
 
 def test_a_sender_raises_when_the_receiver_stays_down() -> None:

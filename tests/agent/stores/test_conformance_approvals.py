@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from agent.approvals import approval_id_for, released_id_for
-from agent.approvals.store import ApprovalRequest, ApprovalStore, StepTaken
+from agent.approvals.store import ApprovalStore, StepTaken
 from agent.privacy.sealing import KeyDestroyed
 from agent.record import DecisionRecordV1
 from agent.stores.decision_log import DecisionLog
 from agent.stores.page import InvalidCursor
 from policies.verdict import Outcome
+from tests.agent.stores.approval_steps import open_approval
 from tests.factories import NOW
 from tools import ActionType
 
@@ -37,28 +38,12 @@ def _waiting(
     )
 
 
-def _open(approvals: ApprovalStore, record: DecisionRecordV1, ttl: timedelta = 4 * HOUR) -> str:
-    approval_id = approval_id_for(record.decision_id)
-    approvals.open(
-        ApprovalRequest(
-            approval_id=approval_id,
-            decision_id=record.decision_id,
-            customer_id=record.customer_id,
-            action=record.chosen.call,
-            why=["approval: credit 40 GBP is above 25"],
-            requested_at=record.created_at,
-            expires_at=record.created_at + ttl,
-        )
-    )
-    return approval_id
-
-
 def test_steps_happen_once_and_build_the_approval(
     decisions: DecisionLog, approvals: ApprovalStore, make_record: MakeRecord
 ) -> None:
     record = _waiting(decisions, make_record)
-    approval_id = _open(approvals, record)
-    _open(approvals, record)  # opened again (a retry): the same approval
+    approval_id = open_approval(approvals, record)
+    open_approval(approvals, record)  # opened again (a retry): the same approval
     approval = approvals.get(approval_id)
     assert approval is not None
     assert (approval.status, approval.decision_id, approval.action) == (
@@ -100,7 +85,7 @@ def test_steps_happen_once_and_build_the_approval(
 def test_a_release_needs_a_verdict(
     decisions: DecisionLog, approvals: ApprovalStore, make_record: MakeRecord
 ) -> None:
-    approval_id = _open(approvals, _waiting(decisions, make_record))
+    approval_id = open_approval(approvals, _waiting(decisions, make_record))
     with pytest.raises(LookupError):
         approvals.release(
             approval_id, decision_id=None, action=None, reason="", at=NOW, deliver=False
@@ -111,10 +96,12 @@ def test_the_queue_oldest_first_others_newest_first(
     decisions: DecisionLog, approvals: ApprovalStore, make_record: MakeRecord
 ) -> None:
     ids = [
-        _open(approvals, _waiting(decisions, make_record, created_at=NOW + n * HOUR))
+        open_approval(approvals, _waiting(decisions, make_record, created_at=NOW + n * HOUR))
         for n in range(3)
     ]
-    other = _open(approvals, _waiting(decisions, make_record, customer_id="cus_2", created_at=NOW))
+    other = open_approval(
+        approvals, _waiting(decisions, make_record, customer_id="cus_2", created_at=NOW)
+    )
     approvals.decide(ids[1], "rejected", "lead", "no", NOW + 5 * HOUR)
     pending = approvals.query(status="pending", customer_id="cus_1")
     assert [a.approval_id for a in pending.items] == [ids[0], ids[2]]
@@ -143,7 +130,7 @@ def test_what_the_sweep_finds(
     unopened = _waiting(decisions, make_record)
     briefing = _waiting(decisions, make_record, kind="briefing")
     for record in (overdue, fresh, decided):
-        _open(approvals, record)
+        open_approval(approvals, record)
     approvals.decide(approval_id_for(decided.decision_id), "approved", "lead", "ok", NOW)
 
     at = NOW + 4 * HOUR
@@ -157,7 +144,7 @@ def test_the_webhook_outbox(
     decisions: DecisionLog, approvals: ApprovalStore, make_record: MakeRecord
 ) -> None:
     record = _waiting(decisions, make_record)
-    approval_id = _open(approvals, record)
+    approval_id = open_approval(approvals, record)
     approvals.decide(approval_id, "approved", "lead", "ok", NOW)
     approvals.release(
         approval_id,
@@ -179,8 +166,8 @@ def test_an_erased_customers_approvals_cannot_be_read(
     decisions: DecisionLog, approvals: ApprovalStore, make_record: MakeRecord
 ) -> None:
     record = _waiting(decisions, make_record)
-    approval_id = _open(approvals, record)
-    kept = _open(approvals, _waiting(decisions, make_record, customer_id="cus_2"))
+    approval_id = open_approval(approvals, record)
+    kept = open_approval(approvals, _waiting(decisions, make_record, customer_id="cus_2"))
     assert [a.approval_id for a in approvals.of_customer("cus_1")] == [approval_id]
     decisions.shred("cus_1")
     with pytest.raises(KeyDestroyed):

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from agent.approvals import approval_id_for
-from agent.approvals.store import ApprovalRequest, ApprovalStore
+from agent.approvals.store import ApprovalStore
 from agent.config import OutcomeConfig
 from agent.events import Event
 from agent.kpis import KpiGroup, KpiQuery, KpiReport
@@ -21,6 +20,7 @@ from agent.record import DecisionRecordV1
 from agent.stores.customers import CustomerStore
 from agent.stores.decision_log import DecisionLog
 from policies.verdict import Outcome
+from tests.agent.stores.approval_steps import open_approval
 from tests.factories import NOW, profile
 from tools import ActionType, Channel
 
@@ -63,18 +63,7 @@ class Timeline:
     def approve(self, name: str, after: timedelta) -> None:
         """A reviewer approves the decision's action ``after`` it was decided."""
         record = self.records[name]
-        approval_id = approval_id_for(record.decision_id)
-        self.approvals.open(
-            ApprovalRequest(
-                approval_id=approval_id,
-                decision_id=record.decision_id,
-                customer_id=record.customer_id,
-                action=record.chosen.call,
-                why=["approval: above 25"],
-                requested_at=record.created_at,
-                expires_at=record.created_at + timedelta(hours=4),
-            )
-        )
+        approval_id = open_approval(self.approvals, record)
         self.approvals.decide(approval_id, "approved", "lead", "fine", record.created_at + after)
 
     def event(self, event_id: str, type: str, at: datetime, **properties: Any) -> None:

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from agent.approvals import approval_id_for
-from agent.approvals.store import ApprovalRequest, ApprovalStore
+from agent.approvals.store import ApprovalStore
 from agent.outcomes import OutcomeIn, OutcomeType
 from agent.outcomes.store import OutcomeStore
 from agent.stores.decision_log import DecisionLog
 from policies.verdict import Outcome
+from tests.agent.stores.approval_steps import open_approval
 from tests.factories import NOW
 from tools import ActionType, Channel, Purpose, parse_action
 
@@ -154,18 +154,7 @@ def test_a_decision_waiting_for_approval_holds_its_place_until_the_verdict(
             approval_required=True,
         )
     )
-    approval_id = approval_id_for(record.decision_id)
-    approvals.open(
-        ApprovalRequest(
-            approval_id=approval_id,
-            decision_id=record.decision_id,
-            customer_id=record.customer_id,
-            action=record.chosen.call,
-            why=["approval: above 25"],
-            requested_at=record.created_at,
-            expires_at=record.created_at + timedelta(hours=4),
-        )
-    )
+    approval_id = open_approval(approvals, record)
     later = NOW + timedelta(hours=1)
     assert [e.decision_id for e in outcomes.ledger("cus_1", since=NOW - WEEK, as_of=later)] == [
         record.decision_id
