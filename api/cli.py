@@ -20,11 +20,13 @@ from agent.context import RequestContext
 from agent.demo import DemoCustomer, demo_now, load_demo_customers, seed
 from agent.demo_history import HistoryReport, SimulatedClock, seed_history
 from agent.errors import NextbestError
+from agent.governance import governance_report
 from agent.kpis import KpiQuery
 from agent.playbooks.parse import PlaybookError
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
 from api.cli_audit import audit_app
+from api.cli_governance import governance_app, print_governance
 from api.cli_kpis import kpis_command, kpis_console, print_kpis
 from api.cli_settings import settings_or_exit
 from api.settings import Settings
@@ -40,6 +42,7 @@ app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(eval_app, name="eval")
 app.command("kpis")(kpis_command)
 app.add_typer(audit_app, name="audit")
+app.add_typer(governance_app, name="governance")
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -81,6 +84,7 @@ def serve(
             if (approvals := _approvals_line(history)) is not None:
                 typer.echo(approvals)
             _print_history_kpis(decider, clock())
+            _print_governance(decider, clock())
             _print_audit(decider)
         finally:
             decider.close()
@@ -138,6 +142,11 @@ def _print_history_kpis(decider: Decider, now: datetime) -> None:
     """The journey KPIs of the last 90 days, as GET /v1/kpis reports them."""
     query = KpiQuery(since=now - timedelta(days=90), until=now)
     print_kpis(asyncio.run(decider.kpis(query)), kpis_console())
+
+
+def _print_governance(decider: Decider, now: datetime) -> None:
+    """What is unowned or overdue for review, and which rates rose, as governance reads it."""
+    print_governance(asyncio.run(governance_report(decider, now)), kpis_console())
 
 
 def _print_audit(decider: Decider) -> None:
@@ -235,6 +244,7 @@ def demo(
                 "\nactions chosen: " + ", ".join(f"{k} x{v}" for k, v in chosen.most_common())
             )
             _print_history_kpis(decider, now)
+            _print_governance(decider, now)
             _print_audit(decider)
         finally:
             decider.close()

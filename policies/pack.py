@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -140,6 +140,10 @@ class Rule(_Section):
     outcome: Literal["deny", "require_approval"]
     reason_code: ReasonCode = ReasonCode.RULE_MATCHED
     message: str = Field(min_length=1)
+    owner: str | None = Field(
+        default=None, min_length=1, description="Who answers for the rule (a team's address)."
+    )
+    review_by: date | None = Field(default=None, description="When it is next reviewed.")
 
     _program: cel.Program | None = PrivateAttr(default=None)
 
@@ -176,6 +180,13 @@ class PolicyPack(_Section):
     suppression: SuppressionSection = Field(default_factory=SuppressionSection)
     frequency_caps: FrequencySection = Field(default_factory=FrequencySection)
     rules: list[Rule] = Field(default_factory=list)
+    owner: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Who answers for the pack's built-in guards (consent, quiet hours, caps, "
+        "limits, suppression, approval thresholds); each rule names its own.",
+    )
+    review_by: date | None = Field(default=None, description="When the pack is next reviewed.")
 
     @field_validator("rules")
     @classmethod

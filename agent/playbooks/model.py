@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -45,7 +46,12 @@ class Playbook(BaseModel):
         description="CEL expressions over profile, signals, context; all must hold.",
     )
     priority: float = Field(default=1.0, gt=0, le=3, description="Business lever weight.")
-    owner: str = Field(min_length=1)
+    owner: str = Field(min_length=1, description="Who answers for it (a team's address).")
+    review_by: date | None = Field(
+        default=None,
+        description="When it is next reviewed; `nextbest governance report` lists it when the "
+        "date has passed (or is not set).",
+    )
     actions: list[PlaybookAction] = Field(min_length=1)
     talk_track: str = Field(default="", max_length=4000)
     body: str = Field(default="", description="Markdown guidance below the front matter.")

@@ -64,6 +64,16 @@ def test_default_pack_loads_with_a_version() -> None:
             "incentive_limits.tiers.standard.amount",
             id="limit-finer-than-cents",  # a capped offer must stay a valid offer
         ),
+        pytest.param(
+            lambda text: text.replace("review_by: 2026-11-15", "review_by: soon"),
+            "rules.2.review_by",
+            id="review-date-not-a-date",
+        ),
+        pytest.param(
+            lambda text: text.replace("owner: retention-leads@northwind.example", 'owner: ""'),
+            "rules.2.owner",
+            id="empty-owner",
+        ),
         pytest.param(lambda text: "", "(top level)", id="empty-file"),
         pytest.param(
             lambda text: text.replace("percent: 10,", "percent: 110,"),

@@ -72,6 +72,11 @@ def test_parses_front_matter_and_body() -> None:
             _with("owner: qa@example.com\n", ""), "billing.md: owner: Field required", id="owner"
         ),
         pytest.param(
+            _with("owner: qa@example.com\n", "owner: qa@example.com\nreview_by: next spring\n"),
+            "billing.md: review_by: Input should be a valid date",
+            id="review-date",
+        ),
+        pytest.param(
             _with("channels: [chat, email]", "channels: [chat]\ncolour: red"),
             "billing.md: colour: Extra inputs are not permitted",
             id="unknown-field",
