@@ -237,6 +237,9 @@ class LLMStub:
         self._script = script
         self._lock = threading.Lock()
         self._requests: list[StubRequest] = []
+        self._in_flight = 0
+        self._peak_in_flight = 0
+        self._answered = 0
         app = Starlette(routes=[Route("/v1/chat/completions", self._chat, methods=["POST"])])
         config = uvicorn.Config(
             app,
@@ -263,6 +266,18 @@ class LLMStub:
         with self._lock:
             return list(self._requests)
 
+    @property
+    def peak_in_flight(self) -> int:
+        """The most requests that were waiting for their answer at the same time."""
+        with self._lock:
+            return self._peak_in_flight
+
+    @property
+    def answered(self) -> int:
+        """How many answers were sent (a request whose client gave up first is not one)."""
+        with self._lock:
+            return self._answered
+
     def _next_reply(self, number: int, request: StubRequest) -> StubReply:
         if self._script is None:
             return planner_reply(request)
@@ -280,8 +295,16 @@ class LLMStub:
         with self._lock:
             self._requests.append(request)
             number = len(self._requests)
+            self._in_flight += 1
+            self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
         reply = self._next_reply(number, request)
-        await asyncio.sleep(self._delay_s if reply.delay_s is None else reply.delay_s)
+        try:
+            await asyncio.sleep(self._delay_s if reply.delay_s is None else reply.delay_s)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+        with self._lock:
+            self._answered += 1
         if reply.status != 200:
             error = {"message": reply.content or f"stub error {reply.status}", "type": "stub"}
             return JSONResponse({"error": error}, status_code=reply.status, headers=reply.headers)

@@ -7,7 +7,6 @@ by a fake sleep (no test waits for a backoff), except where wall time is the poi
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import respx
@@ -65,18 +64,19 @@ async def test_server_errors_past_the_attempts_fall_back(
 async def test_a_slow_model_falls_back_by_the_deadline(
     llm_decider: LLMDecider, model_route: respx.Route
 ) -> None:
+    answered: list[bool] = []
+
     async def hang(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(10)
+        answered.append(True)
         return no_action()
 
     model_route.side_effect = hang
     decider = llm_decider(deadline_s=0.6, timeout_s=5, sleep=asyncio.sleep)
 
-    started = time.perf_counter()
     record = await decide(decider, request("llm_slow"))
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 2.0
+    assert answered == []  # decided without waiting for the model
     assert record.mode == "fallback_rules"
     assert "deadline" in record.mode_reason or "timeout" in record.mode_reason
     assert record.chosen.call.type  # the rules planner decided
@@ -127,8 +127,16 @@ async def test_open_breaker_falls_back_without_http(
 async def test_concurrent_decisions_overlap_their_llm_waits(
     llm_decider: LLMDecider, model_route: respx.Route
 ) -> None:
+    waiting = peak = 0
+
     async def slow(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(0.2)
+        nonlocal waiting, peak
+        waiting += 1
+        peak = max(peak, waiting)
+        try:
+            await asyncio.sleep(0.2)
+        finally:
+            waiting -= 1
         return no_action()
 
     model_route.side_effect = slow
@@ -136,9 +144,7 @@ async def test_concurrent_decisions_overlap_their_llm_waits(
     await decide(decider, request("llm_warm"))  # models loaded, connections open
     n = 10
 
-    started = time.perf_counter()
     records = await asyncio.gather(*(decide(decider, request(f"llm_many_{i}")) for i in range(n)))
-    elapsed = time.perf_counter() - started
 
     assert all(r.mode == "llm" for r in records)
-    assert elapsed < 0.2 * n / 2
+    assert peak > 1  # the model calls waited side by side, not one after another
