@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Literal
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -25,9 +25,10 @@ from tenacity import (
     wait_exponential,
 )
 
-from agent.approvals.models import Approval
+from agent.approvals.models import Approval, ApprovalStatus
+from tools import ActionCall
 
-__all__ = ["SIGNATURE_HEADER", "WebhookError", "WebhookSender", "payload", "sign"]
+__all__ = ["SIGNATURE_HEADER", "ReleaseEvent", "WebhookError", "WebhookSender", "payload", "sign"]
 
 SIGNATURE_HEADER = "X-Nextbest-Signature"
 
@@ -41,20 +42,33 @@ def sign(secret: bytes, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def payload(approval: Approval) -> dict[str, Any]:
-    """What a receiver needs to act on a release."""
-    action = approval.released_action
-    return {
-        "event": "approval.released",
-        "approval_id": approval.approval_id,
-        "decision_id": approval.decision_id,
-        "customer_id": approval.customer_id,
-        "status": approval.status,
-        "decided_by": approval.decided_by,
-        "reason": approval.reason,
-        "released_decision_id": approval.released_decision_id,
-        "released_action": None if action is None else action.model_dump(mode="json"),
-    }
+class ReleaseEvent(BaseModel):
+    """The webhook's body: what a receiver needs to act on a release."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: Literal["approval.released"] = "approval.released"
+    approval_id: str
+    decision_id: str = Field(description="The decision that waited.")
+    customer_id: str
+    status: ApprovalStatus = Field(description="The verdict: approved, rejected or expired.")
+    decided_by: str | None
+    reason: str | None
+    released_decision_id: str | None = Field(description="The decision released: carry it out.")
+    released_action: ActionCall | None
+
+
+def payload(approval: Approval) -> ReleaseEvent:
+    return ReleaseEvent(
+        approval_id=approval.approval_id,
+        decision_id=approval.decision_id,
+        customer_id=approval.customer_id,
+        status=approval.status,
+        decided_by=approval.decided_by,
+        reason=approval.reason,
+        released_decision_id=approval.released_decision_id,
+        released_action=approval.released_action,
+    )
 
 
 def _retryable(error: BaseException) -> bool:
@@ -85,7 +99,7 @@ class WebhookSender:
 
     async def send(self, approval: Approval) -> None:
         """Deliver one release; raises WebhookError when it could not."""
-        body = json.dumps(payload(approval), separators=(",", ":"), sort_keys=True).encode()
+        body = payload(approval).model_dump_json().encode()
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential(multiplier=self._backoff_s, max=30),
