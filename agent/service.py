@@ -21,6 +21,7 @@ from agent.graph import build_graph, run_decision
 from agent.ids import new_id
 from agent.kpis import KpiQuery, KpiReport
 from agent.locks import CustomerLocks
+from agent.metrics import observe, observe_breaker
 from agent.outcomes import DecisionState, Lifecycle, OutcomeIn, OutcomeRecordV1, lifecycle, state_of
 from agent.outcomes.store import Appended, OutcomeProblem, OutcomesRejected
 from agent.playbooks.model import Playbook
@@ -193,6 +194,9 @@ class Decider:
             )
         except IdempotencyConflict as conflict:  # a concurrent retry won the race
             return self._replay(conflict.existing, fingerprint)
+        observe(decided.stored)
+        if self._deps.llm is not None:
+            observe_breaker(self._deps.llm.breaker.state)
         if decided.stored.approval_id is not None:
             await self.approvals.open(decided.stored)
         return DecisionResult(decided.shown)

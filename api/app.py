@@ -25,6 +25,7 @@ from api.routes import (
     decisions,
     health,
     kpis,
+    metrics,
     outcomes,
     playbooks,
     reviews,
@@ -127,4 +128,5 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
     ):
         app.include_router(module.router, dependencies=secured)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app

@@ -13,6 +13,7 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
+from agent import metrics
 from agent.approvals.graph import ApprovalGraph, Releaser
 from agent.approvals.models import Approval, Verdict, approval_id_for, released_id_for
 from agent.approvals.release import build_release
@@ -204,6 +205,7 @@ class ApprovalDesk:
                     now=now,
                 )
                 stored = deps.decisions.append(redact_record(built, deps.privacy.tokenizer))
+                metrics.observe(stored)
         except (RecordErased, NextbestError) as gone:  # erased while the verdict was pending
             deps.approvals.release(
                 approval_id,

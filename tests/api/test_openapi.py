@@ -138,6 +138,7 @@ ERRORS: list[tuple[str, str, set[int]]] = [
     ("get", "/v1/audit/checkpoint", V1 | {404}),
     ("get", "/healthz", {422}),
     ("get", "/readyz", {422}),
+    ("get", "/metrics", {422}),
 ]
 """What each route can answer besides success: 401 with API keys configured, 403 for a role the
 route is not for and 429 over the rate limit (/v1 only), 422 for bad input or an unknown query
