@@ -16,6 +16,7 @@ from api.auth import RateLimiter, authorize
 from api.deps import forbid_unknown_query
 from api.errors import install_error_handlers
 from api.limits import BodyLimit, SecurityHeaders
+from api.request_log import RequestLog, configure_logging
 from api.routes import (
     approvals,
     audit,
@@ -109,6 +110,9 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    if settings.log_format == "json":
+        configure_logging("json")  # here, so that every worker process logs the same way
+        app.add_middleware(RequestLog)  # outermost: it sees every status, 413s included
     if decider is not None:
         app.state.decider = decider
     install_error_handlers(app)

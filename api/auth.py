@@ -108,6 +108,7 @@ async def authorize(
 ) -> Caller:
     """The caller, once the key is known, its role may call this route and its rate allows."""
     caller = _identify(settings.api_keys, credentials)
+    request.state.caller = caller.name  # for the request log
     route = request.scope.get("route")
     key = (request.method, getattr(route, "path", request.url.path))
     allowed = ACCESS.get(key, frozenset())

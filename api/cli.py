@@ -61,6 +61,7 @@ def serve(
 ) -> None:
     """Serve the HTTP API (docs at /docs)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from api.app import create_app
 
@@ -88,6 +89,9 @@ def serve(
             _print_audit(decider)
         finally:
             decider.close()
+    # JSON logs: the app logs each request itself, and uvicorn leaves the handlers to it
+    json_logs = settings.log_format == "json"
+    log_config = None if json_logs else LOGGING_CONFIG
     if settings.workers > 1:  # each worker builds its own app from the same NEXTBEST_* settings
         uvicorn.run(
             "api.app:create_app",
@@ -95,9 +99,17 @@ def serve(
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            log_config=log_config,
+            access_log=not json_logs,
         )
     else:
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_config=log_config,
+            access_log=not json_logs,
+        )
 
 
 LookalikesOption = Annotated[

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     approval_webhook_secret: SecretStr | None = Field(
         default=None, description="The webhook's HMAC-SHA256 key, 16 characters or more."
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="json: every log line a JSON object, and one line per request (method, "
+        "route, status, latency, caller, decision id).",
+    )
     max_body_bytes: int = Field(default=256 * 1024, ge=1024, le=64 * 1024 * 1024)
     reservation_ttl_s: int = Field(default=900, ge=0, le=7 * 86400)
     repeat_contact_days: int = Field(default=30, ge=1, le=365)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
@@ -48,6 +48,7 @@ class BriefingResponse(BaseModel):
 async def create_briefing(
     body: DecideRequest,
     decider: DeciderDep,
+    request: Request,
     response: Response,
     caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
@@ -58,6 +59,7 @@ async def create_briefing(
 ) -> BriefingResponse | Response:
     """What the customer tried, what went wrong, how they feel, what to do and not to do."""
     result = await decider.brief(body, idempotency_key=idempotency_key, caller=caller.asker)
+    request.state.decision_id = result.record.decision_id  # for the request log
     briefing = result.record.briefing
     assert briefing is not None  # brief() always composes one
     markdown = render_markdown(briefing)

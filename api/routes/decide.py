@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.record import DecideRequest, DecisionRecordV1, Mode, RankedAction
@@ -156,12 +156,14 @@ class DecideResponse(BaseModel):
 async def decide(
     body: DecideRequest,
     decider: DeciderDep,
+    request: Request,
     response: Response,
     caller: CallerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> DecideResponse:
     """Decide the next best action; a retry with the same ``Idempotency-Key`` replays it."""
     result = await decider.decide(body, idempotency_key=idempotency_key, caller=caller.asker)
+    request.state.decision_id = result.record.decision_id  # for the request log
     if result.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return DecideResponse.from_record(result.record)
