@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from agent.approvals.webhook import WebhookSender
 from agent.service import Decider
+from agent.tracing import configure_tracing, shutdown_tracing
 from api.auth import RateLimiter, authorize
 from api.deps import forbid_unknown_query
 from api.errors import install_error_handlers
@@ -89,6 +90,8 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
         signing = None
         if settings.audit_checkpoint_s > 0:
             signing = asyncio.create_task(_sign_checkpoints(app, settings.audit_checkpoint_s))
+        if settings.otel_endpoint is not None:
+            configure_tracing(str(settings.otel_endpoint))
         sweeping = asyncio.create_task(_sweep_approvals(app, settings))
         try:
             yield
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, *, decider: Decider | None = No
                 await _sign_once(app.state.decider)  # the head as the server leaves it
             if owned:
                 await app.state.decider.aclose()
+            shutdown_tracing()  # send the spans still batched
 
     app = FastAPI(
         title="nextbest",

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     approval_webhook_secret: SecretStr | None = Field(
         default=None, description="The webhook's HMAC-SHA256 key, 16 characters or more."
     )
+    otel_endpoint: AnyHttpUrl | None = Field(
+        default=None,
+        description="An OTLP/HTTP collector, e.g. http://127.0.0.1:4318: a span per decision "
+        "and per graph step goes to its /v1/traces. Unset: no traces.",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="json: every log line a JSON object, and one line per request (method, "

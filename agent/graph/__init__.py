@@ -19,6 +19,7 @@ from agent.graph.state import DecisionState, Kind
 from agent.ids import new_id
 from agent.privacy.redact import scrub_request
 from agent.record import DecideRequest, DecisionRecordV1
+from agent.tracing import DECISION_ID, tracer
 
 __all__ = ["Decided", "DecisionGraph", "build_graph", "run_decision"]
 
@@ -88,5 +89,7 @@ async def run_decision(
         "llm_calls": [],
         "timings_ms": {},
     }
-    final = await graph.ainvoke(initial, context=deps)  # type: ignore[call-overload]
+    attributes = {DECISION_ID: initial["decision_id"], "nextbest.kind": kind}
+    with tracer.start_as_current_span("nextbest.decide", attributes=attributes):
+        final = await graph.ainvoke(initial, context=deps)  # type: ignore[call-overload]
     return Decided(stored=final["record"], shown=final["shown"])

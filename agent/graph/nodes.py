@@ -27,6 +27,7 @@ from agent.planner.safe_default import safe_defaults
 from agent.privacy.redact import redact_record
 from agent.rationale import explain
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
+from agent.tracing import DECISION_ID, tracer
 from policies import evaluate
 
 __all__ = ["arbitrate", "brief", "guard", "load_context", "record", "retrieve", "timed"]
@@ -43,13 +44,15 @@ class Node(Protocol):
 
 
 def timed(name: str) -> Callable[[Node], Node]:
-    """Adds the node's wall time to ``timings_ms``."""
+    """Adds the node's wall time to ``timings_ms``, and runs it in a span of its own."""
 
     def wrap(node: Node) -> Node:
         @wraps(node)
         async def run(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
             started = time.perf_counter()
-            update = await node(state, runtime=runtime)
+            attributes = {DECISION_ID: state["decision_id"]}
+            with tracer.start_as_current_span(f"nextbest.{name}", attributes=attributes):
+                update = await node(state, runtime=runtime)
             update["timings_ms"] = {name: round((time.perf_counter() - started) * 1000, 3)}
             return update
 
