@@ -25,7 +25,7 @@ from agent.metrics import observe, observe_breaker
 from agent.outcomes import DecisionState, Lifecycle, OutcomeIn, OutcomeRecordV1, lifecycle, state_of
 from agent.outcomes.store import Appended, OutcomeProblem, OutcomesRejected
 from agent.playbooks.model import Playbook
-from agent.playbooks.parse import load_playbooks
+from agent.playbooks.parse import PlaybookError, load_playbooks, parse_playbooks
 from agent.playbooks.store import IngestReport
 from agent.privacy.erasure import ErasureReceipt
 from agent.privacy.scrub import scrub
@@ -432,6 +432,21 @@ class Decider:
     def ingest_playbooks(self, path: Path) -> IngestReport:
         """Validate and upsert playbooks from a file or folder (blocking; for the CLI)."""
         return self._deps.playbooks.ingest(load_playbooks(path))
+
+    async def ingest_playbook_files(self, files: Sequence[tuple[str, str]]) -> IngestReport:
+        """Validate ``(file name, Markdown)`` pairs and upsert them, while serving: decisions
+        meanwhile see the old set or the new one. A bad file is a 422 naming it and its field,
+        and nothing is written."""
+        try:
+            playbooks = parse_playbooks(files)
+        except PlaybookError as exc:
+            raise NextbestError(
+                str(exc), ErrorCode.INVALID_INPUT, field=f"body.files.{exc.index or 0}.text"
+            ) from None
+        try:
+            return await asyncio.to_thread(self._deps.playbooks.ingest, playbooks)
+        except PlaybookError as exc:  # e.g. a version older than the stored one
+            raise NextbestError(str(exc), ErrorCode.INVALID_INPUT, field="body.files") from None
 
     async def check_ready(self) -> dict[str, str]:
         """Each backing component and whether it answers: used by /readyz."""

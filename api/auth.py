@@ -41,6 +41,7 @@ ACCESS: dict[tuple[str, str], frozenset[Role]] = {
     ("POST", "/v1/customers/{customer_id}/events"): frozenset({_D, _ADMIN}),
     ("DELETE", "/v1/customers/{customer_id}"): frozenset({_ADMIN}),
     ("GET", "/v1/playbooks"): frozenset({_R, _ADMIN}),
+    ("POST", "/v1/playbooks"): frozenset({_ADMIN}),
     ("POST", "/v1/decisions/{decision_id}/reviews"): frozenset({_R, _ADMIN}),
     ("GET", "/v1/reviews"): frozenset({_R, _ADMIN}),
     ("GET", "/v1/approvals"): frozenset({_R, _ADMIN}),

@@ -13,11 +13,16 @@ from agent.playbooks.conditions import compile_condition
 from agent.playbooks.model import Playbook
 from tools import CATALOG, ToolArgs
 
-__all__ = ["PlaybookError", "load_playbooks", "parse_playbook"]
+__all__ = ["PlaybookError", "load_playbooks", "parse_playbook", "parse_playbooks", "playbook_files"]
 
 
 class PlaybookError(ValueError):
-    """A playbook that cannot be used; the message names the file and the field."""
+    """A playbook that cannot be loaded; the message names the file and the field."""
+
+    def __init__(self, message: str, *, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+        """Which of several files it is (``parse_playbooks``), when known."""
 
 
 def _split(text: str, source: str) -> tuple[str, str]:
@@ -84,7 +89,8 @@ def parse_playbook(text: str, *, source: str) -> Playbook:
     return playbook
 
 
-def _files(path: Path) -> Iterable[Path]:
+def playbook_files(path: Path) -> Iterable[Path]:
+    """The playbook files at ``path``: the file, or the folder's ``*.md``."""
     if path.is_dir():
         return sorted(path.glob("*.md"))
     if path.is_file():
@@ -92,16 +98,27 @@ def _files(path: Path) -> Iterable[Path]:
     raise PlaybookError(f"{path}: no such file or directory")
 
 
-def load_playbooks(path: Path) -> list[Playbook]:
-    """Every playbook in a file or a folder of ``*.md``; one bad file fails the whole load."""
+def parse_playbooks(files: Iterable[tuple[str, str]]) -> list[Playbook]:
+    """Playbooks from ``(file name, text)`` pairs; one bad file, or one version defined twice,
+    fails them all."""
     playbooks: list[Playbook] = []
     seen: dict[str, str] = {}
-    for file in _files(path):
-        playbook = parse_playbook(file.read_text(encoding="utf-8"), source=file.name)
+    for index, (name, text) in enumerate(files):
+        try:
+            playbook = parse_playbook(text, source=name)
+        except PlaybookError as exc:
+            raise PlaybookError(str(exc), index=index) from None
         if playbook.key in seen:
             raise PlaybookError(
-                f"{file.name}: {playbook.key} is also defined in {seen[playbook.key]}"
+                f"{name}: {playbook.key} is also defined in {seen[playbook.key]}", index=index
             )
-        seen[playbook.key] = file.name
+        seen[playbook.key] = name
         playbooks.append(playbook)
     return playbooks
+
+
+def load_playbooks(path: Path) -> list[Playbook]:
+    """Every playbook in a file or a folder of ``*.md``; one bad file fails the whole load."""
+    return parse_playbooks(
+        (file.name, file.read_text(encoding="utf-8")) for file in playbook_files(path)
+    )

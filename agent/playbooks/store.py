@@ -43,6 +43,11 @@ class IngestReport(BaseModel):
     unchanged: list[str] = Field(default_factory=list, description="Identical: not re-embedded.")
 
 
+def _is_new(playbook: Playbook, stored: dict[str, dict[int, dict[str, Any]]]) -> bool:
+    """True when the store held no such version before the ingest."""
+    return playbook.version not in stored[playbook.id]
+
+
 def _vectors(rows: list[list[float]]) -> Embeddings:
     return cast(Embeddings, [np.asarray(row, dtype=np.float32) for row in rows])
 
@@ -81,7 +86,11 @@ class PlaybookStore:
                 f"collection {collection!r} holds {stored!r} embeddings, not "
                 f"{embedder.model_id!r}; ingest into a new collection or Chroma path"
             )
-        self._lock = threading.Lock()
+        self._ingesting = threading.Lock()
+        """One ingest at a time."""
+        self._swap = threading.Lock()
+        """Held while an ingest writes, and while a reader reads: readers see the set before
+        the ingest or after it, never half of it."""
 
     @classmethod
     def embedded(
@@ -105,30 +114,39 @@ class PlaybookStore:
         return {int(str(m["version"])): dict(m) for m in found["metadatas"] or []}
 
     def ingest(self, playbooks: Sequence[Playbook]) -> IngestReport:
-        """Upsert each version; unchanged content is not re-embedded; the newest is active."""
-        added: list[str] = []
-        updated: list[str] = []
-        unchanged: list[str] = []
-        with self._lock:
+        """Upsert each version; unchanged content is not re-embedded; the newest is active.
+
+        The new and changed playbooks are embedded first; the writes then happen while
+        readers wait (a moment), so a search sees the whole old set or the whole new one."""
+        with self._ingesting:
             self._reject_older(playbooks)
-            for playbook in sorted(playbooks, key=lambda p: (p.id, p.version)):
-                versions = self._versions(playbook.id)
-                newest = max(versions, default=0)
-                existing = versions.get(playbook.version)
-                if existing is not None and existing["content_hash"] == playbook.content_hash:
-                    unchanged.append(playbook.key)
-                    continue
-                is_newest = playbook.version >= newest
-                self._collection.upsert(
-                    ids=[playbook.key],
-                    embeddings=_vectors(self._embedder.embed([playbook.embedding_text])),
-                    documents=[playbook.embedding_text],
-                    metadatas=[_metadata(playbook, active=is_newest)],
-                )
-                (updated if existing is not None else added).append(playbook.key)
-                if is_newest:
-                    self._deactivate_older(playbook, versions)
-        return IngestReport(added=added, updated=updated, unchanged=unchanged)
+            ordered = sorted(playbooks, key=lambda p: (p.id, p.version))
+            stored = {p.id: self._versions(p.id) for p in ordered}
+            changed = [
+                p
+                for p in ordered
+                if (found := stored[p.id].get(p.version)) is None
+                or found["content_hash"] != p.content_hash
+            ]
+            vectors = self._embedder.embed([p.embedding_text for p in changed]) if changed else []
+            with self._swap:
+                for playbook, vector in zip(changed, vectors, strict=True):
+                    versions = self._versions(playbook.id)
+                    is_newest = playbook.version >= max(versions, default=0)
+                    self._collection.upsert(
+                        ids=[playbook.key],
+                        embeddings=_vectors([vector]),
+                        documents=[playbook.embedding_text],
+                        metadatas=[_metadata(playbook, active=is_newest)],
+                    )
+                    if is_newest:
+                        self._deactivate_older(playbook, versions)
+        keys = {p.key for p in changed}
+        return IngestReport(
+            added=[p.key for p in changed if _is_new(p, stored)],
+            updated=[p.key for p in changed if not _is_new(p, stored)],
+            unchanged=[p.key for p in ordered if p.key not in keys],
+        )
 
     def _reject_older(self, playbooks: Sequence[Playbook]) -> None:
         """A new or changed version older than the stored newest is an error, checked before
@@ -179,14 +197,15 @@ class PlaybookStore:
         self, vector: list[float], k: int, filters: list[dict[str, Any]]
     ) -> list[PlaybookHit]:
         where: dict[str, Any] = filters[0] if len(filters) == 1 else {"$and": filters}
-        if self._collection.count() == 0:
-            return []
-        result = self._collection.query(
-            query_embeddings=_vectors([vector]),
-            n_results=k,
-            where=where,
-            include=["metadatas", "distances"],
-        )
+        with self._swap:
+            if self._collection.count() == 0:
+                return []
+            result = self._collection.query(
+                query_embeddings=_vectors([vector]),
+                n_results=k,
+                where=where,
+                include=["metadatas", "distances"],
+            )
         metadatas = (result["metadatas"] or [[]])[0]
         distances = (result["distances"] or [[]])[0]
         hits: dict[str, PlaybookHit] = {}
@@ -206,7 +225,8 @@ class PlaybookStore:
             if version is not None
             else {"$and": [{"pid": playbook_id}, {"active": True}]}
         )
-        found = self._collection.get(where=where, include=["metadatas"])
+        with self._swap:
+            found = self._collection.get(where=where, include=["metadatas"])
         metas = found["metadatas"] or []
         if not metas:
             return None
@@ -214,10 +234,12 @@ class PlaybookStore:
         return Playbook.model_validate_json(str(newest["json"]))
 
     def list_active(self) -> list[Playbook]:
-        found = self._collection.get(where={"active": True}, include=["metadatas"])
+        with self._swap:
+            found = self._collection.get(where={"active": True}, include=["metadatas"])
         playbooks = [Playbook.model_validate_json(str(m["json"])) for m in found["metadatas"] or []]
         return sorted(playbooks, key=lambda p: p.id)
 
     def count(self) -> int:
         """Active playbooks."""
-        return len(self._collection.get(where={"active": True}, include=[])["ids"])
+        with self._swap:
+            return len(self._collection.get(where={"active": True}, include=[])["ids"])

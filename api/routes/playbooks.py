@@ -1,11 +1,13 @@
-"""GET /v1/playbooks: the active playbooks, newest version of each."""
+"""GET /v1/playbooks: the active playbooks, newest version of each; POST: ingest new ones
+into the running server."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent.playbooks.model import Playbook, PlaybookAction
+from agent.playbooks.store import IngestReport
 from api.deps import DeciderDep
 from api.openapi import errors, ok
 from tools import Channel
@@ -42,3 +44,53 @@ class PlaybookSummary(BaseModel):
 async def list_playbooks(decider: DeciderDep) -> list[PlaybookSummary]:
     """What retrieval can pick from: id, version, who owns it, and the actions it proposes."""
     return [PlaybookSummary.from_playbook(p) for p in await decider.list_playbooks()]
+
+
+class PlaybookFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,120}\.md$",
+        description="The file's name, e.g. billing-dispute-acknowledge.md (named in errors).",
+    )
+    text: str = Field(
+        min_length=1, max_length=64_000, description="The Markdown, YAML front matter first."
+    )
+
+
+class PlaybookUpload(BaseModel):
+    """Playbook files to validate and ingest, as `nextbest playbooks ingest --url` sends them."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "files": [
+                        {
+                            "name": "billing-dispute-acknowledge.md",
+                            "text": "---\nid: billing-dispute-acknowledge\nversion: 3\n...",
+                        }
+                    ]
+                }
+            ]
+        },
+    )
+
+    files: list[PlaybookFile] = Field(min_length=1, max_length=200, description="1-200 files.")
+
+
+@router.post(
+    "/v1/playbooks",
+    response_model=IngestReport,
+    responses={
+        **ok("playbook_ingest"),
+        **errors(401, 403, 413, 422, 429),
+    },
+)
+async def ingest_playbooks(body: PlaybookUpload, decider: DeciderDep) -> IngestReport:
+    """Validate the files and upsert new versions into the running server's playbook store
+    (admin). All or nothing: a bad file is a 422 naming it and its field, and nothing is
+    written. Decisions made meanwhile see the old set or the new one, never half of it, and
+    the next decision uses the new one."""
+    return await decider.ingest_playbook_files([(f.name, f.text) for f in body.files])

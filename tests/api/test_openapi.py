@@ -128,6 +128,7 @@ ERRORS: list[tuple[str, str, set[int]]] = [
     ("post", "/v1/customers/{customer_id}/events", V1 | BODY | {404}),
     ("delete", "/v1/customers/{customer_id}", V1 | {404}),
     ("get", "/v1/playbooks", V1),
+    ("post", "/v1/playbooks", V1 | BODY),
     ("post", "/v1/decisions/{decision_id}/reviews", V1 | BODY | {404, 410}),
     ("get", "/v1/reviews", V1 | {400}),
     ("get", "/v1/approvals", V1 | {400}),

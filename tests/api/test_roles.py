@@ -75,6 +75,14 @@ def _approval(client: TestClient) -> str:
     return str(request_approval(client, _auth(Role.ADMIN))["approval_id"])
 
 
+ROLES_PLAYBOOK = {
+    "name": "roles-help.md",
+    "text": "---\nid: roles-help\nversion: 1\ntitle: Roles test playbook\njourney: general\n"
+    "intents: [other]\nowner: qa@northwind.example\nactions:\n  - type: no_action\n"
+    "    args: {reason: test}\n---\nBody.\n",
+}
+"""Ingested again and again: the first time added, then unchanged."""
+
 CALLS: dict[tuple[str, str], Call] = {
     ("POST", "/v1/decide"): lambda c, d, h: c.post(
         "/v1/decide", json={"customer_id": "c09_athompson"}, headers=h
@@ -108,6 +116,9 @@ CALLS: dict[tuple[str, str], Call] = {
         headers=h,
     ),
     ("GET", "/v1/playbooks"): lambda c, d, h: c.get("/v1/playbooks", headers=h),
+    ("POST", "/v1/playbooks"): lambda c, d, h: c.post(
+        "/v1/playbooks", json={"files": [ROLES_PLAYBOOK]}, headers=h
+    ),
     ("POST", "/v1/decisions/{decision_id}/reviews"): lambda c, d, h: c.post(
         f"/v1/decisions/{d}/reviews", json={"verdict": "good"}, headers=h
     ),
