@@ -8,7 +8,7 @@ from typing import Literal
 
 __all__ = ["IdPrefix", "new_id"]
 
-IdPrefix = Literal["dec", "brf", "evt", "out", "rev", "era", "apr"]
+IdPrefix = Literal["dec", "brf", "evt", "out", "rev", "era", "apr", "run"]
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 

@@ -27,6 +27,7 @@ from agent.playbooks.parse import PlaybookError, playbook_files
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
 from api.cli_audit import audit_app
+from api.cli_batch import batch_app
 from api.cli_governance import governance_app, print_governance
 from api.cli_kpis import kpis_command, kpis_console, print_kpis
 from api.cli_settings import settings_or_exit
@@ -45,6 +46,7 @@ app.add_typer(eval_app, name="eval")
 app.command("kpis")(kpis_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(governance_app, name="governance")
+app.add_typer(batch_app, name="batch")
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
