@@ -110,7 +110,7 @@ class Decider:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._graph = build_graph()
-        self._locks = CustomerLocks()
+        self._locks = CustomerLocks(deps.config.data_dir / "locks")
         self.approvals = ApprovalService(deps, self._locks)
         """Decisions whose action waits for a human's approval."""
 
