@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import httpx
 import typer
 from pydantic import ValidationError
 
@@ -23,15 +21,15 @@ from agent.demo_history import HistoryReport, SimulatedClock, seed_history
 from agent.errors import NextbestError
 from agent.governance import governance_report
 from agent.kpis import KpiQuery
-from agent.playbooks.parse import PlaybookError, playbook_files
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
 from api.cli_audit import audit_app
 from api.cli_batch import batch_app
 from api.cli_governance import governance_app, print_governance
 from api.cli_kpis import kpis_command, kpis_console, print_kpis
+from api.cli_playbooks import playbooks_app
 from api.cli_settings import settings_or_exit
-from api.serve_lock import AlreadyServingError, hold_serve_lock, serving_pid
+from api.serve_lock import AlreadyServingError, hold_serve_lock
 from api.settings import Settings
 from evals.cli import eval_app
 from policies import Outcome
@@ -40,7 +38,6 @@ from tools import Channel
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="nextbest: a governed next-best-action agent.", no_args_is_help=True)
-playbooks_app = typer.Typer(help="Validate, ingest and list playbooks.", no_args_is_help=True)
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(eval_app, name="eval")
 app.command("kpis")(kpis_command)
@@ -321,79 +318,6 @@ def decide(
         return
     typer.echo(f"{record.decision_id}: {describe_call(record.chosen.call)}")
     typer.echo(record.rationale)
-
-
-@playbooks_app.command("ingest")
-def playbooks_ingest(
-    path: Annotated[Path, typer.Argument(help="A playbook file or a folder of them.")],
-    url: Annotated[
-        str | None,
-        typer.Option(help="A running server, e.g. http://127.0.0.1:8080: ingest through it."),
-    ] = None,
-    key: Annotated[
-        str | None, typer.Option(envvar="NEXTBEST_KEY", help="An admin API key for --url.")
-    ] = None,
-) -> None:
-    """Validate playbooks and upsert new versions into the store (unchanged ones are skipped).
-    While a server runs on embedded Chroma, ingest through it (--url): embedded Chroma is not
-    safe for two processes."""
-    if url is not None:
-        typer.echo(json.dumps(_ingest_through(url, key, path), indent=2))
-        return
-    settings = settings_or_exit()
-    if settings.chroma_mode == "embedded" and (holder := serving_pid(settings.data_dir)):
-        typer.echo(
-            f"error: a server (pid {holder}) serves {settings.data_dir} on embedded Chroma; "
-            "ingest through it: nextbest playbooks ingest PATH --url http://HOST:PORT",
-            err=True,
-        )
-        raise typer.Exit(2)
-    decider = _decider(settings)
-    try:
-        report = decider.ingest_playbooks(path)
-    except (PlaybookError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        decider.close()
-    typer.echo(report.model_dump_json(indent=2))
-
-
-def _ingest_through(url: str, key: str | None, path: Path) -> dict[str, Any]:
-    """POST the files to a running server's /v1/playbooks; its report, or exit 2 with why."""
-    try:
-        files = [
-            {"name": f.name, "text": f.read_text(encoding="utf-8")} for f in playbook_files(path)
-        ]
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        response = httpx.post(
-            f"{url.rstrip('/')}/v1/playbooks", json={"files": files}, headers=headers, timeout=120
-        )
-    except (PlaybookError, OSError, httpx.HTTPError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    if response.status_code != 200:
-        try:
-            error = dict(response.json().get("error", {}))
-        except ValueError:  # not the API's error shape: a proxy's page, say
-            error = {}
-        where = f" ({error['field']})" if error.get("field") else ""
-        typer.echo(
-            f"error: {response.status_code}: {error.get('message', response.text)}{where}", err=True
-        )
-        raise typer.Exit(2)
-    return dict(response.json())
-
-
-@playbooks_app.command("list")
-def playbooks_list() -> None:
-    """List the active playbooks."""
-    decider = _decider(settings_or_exit())
-    try:
-        for playbook in asyncio.run(decider.list_playbooks()):
-            typer.echo(f"{playbook.key:<48} {playbook.journey:<18} {playbook.title}")
-    finally:
-        decider.close()
 
 
 def main() -> None:
