@@ -24,6 +24,7 @@ from agent.approvals.models import Verdict, released_id_for
 from agent.briefing.compose import describe_call
 from agent.deps import Deps
 from agent.graph.context_loader import LoadedContext, load
+from agent.graph.nodes import chosen_as_is, trace_proposal
 from agent.planner.safe_default import safe_defaults
 from agent.record import DecideRequest, DecisionRecordV1, ProposalTrace, RankedAction, Released
 from policies import Outcome, evaluate
@@ -156,30 +157,12 @@ def _safe_default(
     traces: list[ProposalTrace] = []
     proposals = safe_defaults(original.context, loaded.signals, why)
     for n, proposal in enumerate(proposals, start=1):
-        trace = ProposalTrace(
-            proposal_id=f"default{n}",
-            call=proposal.call,
-            playbook_id=None,
-            playbook_version=None,
-            rationale=proposal.rationale,
-            propensity=proposal.propensity,
-            value=proposal.value,
-            lever=proposal.lever,
-            evaluation=evaluate(proposal.call, loaded.policy_context, deps.pack),
-        )
+        trace = trace_proposal(f"default{n}", proposal, loaded.policy_context, deps.pack)
         traces.append(trace)
         if trace.evaluation.outcome in _RELEASABLE:
             break
-    last = traces[-1]  # the permitted default, or the last resort refused as it is
-    ranked = RankedAction(
-        proposal_id=last.proposal_id,
-        call=last.evaluation.call,
-        score=0.0,
-        probability=1.0,
-        outcome=last.evaluation.outcome,
-        playbook_id=None,
-    )
-    return ranked, traces
+    # the permitted default, or the last resort refused as it is
+    return chosen_as_is(traces[-1]), traces
 
 
 def _rationale(

@@ -28,7 +28,7 @@ from agent.privacy.redact import redact_record
 from agent.rationale import explain
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
 from agent.tracing import DECISION_ID, tracer
-from policies import evaluate
+from policies import PolicyContext, PolicyPack, evaluate
 
 __all__ = ["arbitrate", "brief", "guard", "load_context", "record", "retrieve", "timed"]
 
@@ -104,7 +104,10 @@ async def retrieve(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str,
     return {"hits": check_conditions(hits, state["activation"])}
 
 
-def _trace(proposal_id: str, proposal: Proposal, state: DecisionState, deps: Deps) -> ProposalTrace:
+def trace_proposal(
+    proposal_id: str, proposal: Proposal, policy_context: PolicyContext, pack: PolicyPack
+) -> ProposalTrace:
+    """A proposal as the record keeps it, with the guards' evaluation on ``policy_context``."""
     return ProposalTrace(
         proposal_id=proposal_id,
         call=proposal.call,
@@ -114,14 +117,14 @@ def _trace(proposal_id: str, proposal: Proposal, state: DecisionState, deps: Dep
         propensity=proposal.propensity,
         value=proposal.value,
         lever=proposal.lever,
-        evaluation=evaluate(proposal.call, state["policy_context"], deps.pack),
+        evaluation=evaluate(proposal.call, policy_context, pack),
     )
 
 
 @timed("guard")
 async def guard(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     traces = [
-        _trace(f"p{i}", proposal, state, runtime.context)
+        trace_proposal(f"p{i}", proposal, state["policy_context"], runtime.context.pack)
         for i, proposal in enumerate(state["proposals"], start=1)
     ]
     return {"traces": traces}
@@ -136,11 +139,12 @@ async def arbitrate(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str
     if is_default:
         why = "no proposal survived the guards" if traces else "no playbook applied"
         for i, proposal in enumerate(safe_defaults(context, signals, why), start=1):
-            traces.append(_trace(f"default{i}", proposal, state, runtime.context))
+            policy_context, pack = state["policy_context"], runtime.context.pack
+            traces.append(trace_proposal(f"default{i}", proposal, policy_context, pack))
             if traces[-1].evaluation.permitted:
                 break
         ranking = rank(traces, signals, context, profile)
-    chosen = ranking.ranked[0] if ranking.ranked else _refused_nothing(traces[-1])
+    chosen = ranking.ranked[0] if ranking.ranked else chosen_as_is(traces[-1])
     return {
         "traces": traces,
         "ranked": ranking.ranked,
@@ -150,8 +154,9 @@ async def arbitrate(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str
     }
 
 
-def _refused_nothing(trace: ProposalTrace) -> RankedAction:
-    """A pack that refuses even doing nothing: do nothing, and record the refusal as it is."""
+def chosen_as_is(trace: ProposalTrace) -> RankedAction:
+    """The trace's action chosen as the guards left it, without a ranking: the last-resort
+    default (a pack may refuse even doing nothing; the refusal is recorded as it is)."""
     return RankedAction(
         proposal_id=trace.proposal_id,
         call=trace.evaluation.call,
