@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -90,14 +91,14 @@ def test_two_services_share_the_playbook_store(chroma: int, tmp_path: Path) -> N
         second.close()
 
 
-def test_serve_with_two_workers_decides_through_the_chroma_server(
-    chroma: int, tmp_path: Path
-) -> None:
+@contextmanager
+def _serving(chroma: int, data_dir: Path, workers: int) -> Iterator[str]:
+    """``nextbest serve --demo`` with ``workers`` processes on the Chroma server; its base URL."""
     port = _free_port()
     env = os.environ | {
-        "NEXTBEST_DATA_DIR": str(tmp_path / "data"),
+        "NEXTBEST_DATA_DIR": str(data_dir),
         "NEXTBEST_PORT": str(port),
-        "NEXTBEST_WORKERS": "2",
+        "NEXTBEST_WORKERS": str(workers),
         "NEXTBEST_CHROMA_MODE": "http",
         "NEXTBEST_CHROMA_HOST": "127.0.0.1",
         "NEXTBEST_CHROMA_PORT": str(chroma),
@@ -113,6 +114,16 @@ def test_serve_with_two_workers_decides_through_the_chroma_server(
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(f"{base}/readyz", server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_serve_with_two_workers_decides_through_the_chroma_server(
+    chroma: int, tmp_path: Path
+) -> None:
+    with _serving(chroma, tmp_path / "data", workers=2) as base:
         customers = ["c13_amehta", "c06_lmartin", "c08_dokafor", "c10_obrennan"] * 3
         statuses = [
             httpx.post(f"{base}/v1/decide", json={"customer_id": c}, timeout=60).status_code
@@ -121,47 +132,20 @@ def test_serve_with_two_workers_decides_through_the_chroma_server(
         assert statuses == [200] * len(customers)
         listed = httpx.get(f"{base}/v1/decisions", params={"limit": 50}, timeout=60).json()
         assert len(listed["items"]) == len(customers)  # both workers log to the one database
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
 
 
 def test_four_workers_never_overspend_one_customers_budget(chroma: int, tmp_path: Path) -> None:
     """200 decisions at once for one customer whose best action is an offer, spread over four
     worker processes: the incentive budget (2 per 90 days, reservations included) holds."""
-    port = _free_port()
-    env = os.environ | {
-        "NEXTBEST_DATA_DIR": str(tmp_path / "data"),
-        "NEXTBEST_PORT": str(port),
-        "NEXTBEST_WORKERS": "4",
-        "NEXTBEST_CHROMA_MODE": "http",
-        "NEXTBEST_CHROMA_HOST": "127.0.0.1",
-        "NEXTBEST_CHROMA_PORT": str(chroma),
-        "NEXTBEST_RATE_LIMIT_PER_S": "0",
-    }
-    nextbest = str(Path(sys.executable).with_name("nextbest"))
-    server = subprocess.Popen(
-        [nextbest, "serve", "--demo", "--lookalikes", "0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait(f"{base}/readyz", server)
 
-        async def burst() -> list[httpx.Response]:
-            limits = httpx.Limits(max_connections=32)
-            async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
-                body = {"customer_id": "c13_amehta"}
-                return await asyncio.gather(
-                    *(client.post("/v1/decide", json=body) for _ in range(200))
-                )
+    async def burst(base: str) -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=32)
+        async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+            body = {"customer_id": "c13_amehta"}
+            return await asyncio.gather(*(client.post("/v1/decide", json=body) for _ in range(200)))
 
-        responses = asyncio.run(burst())
-    finally:
-        server.terminate()
-        server.wait(timeout=60)
+    with _serving(chroma, tmp_path / "data", workers=4) as base:
+        responses = asyncio.run(burst(base))
     assert [r.status_code for r in responses] == [200] * 200
     offers = [r for r in responses if r.json()["action"]["type"] == "offer_incentive"]
     assert 1 <= len(offers) <= 2
