@@ -87,6 +87,14 @@ class AgentConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     data_dir: Path = Field(description="Holds nextbest.db (SQLite) and chroma/ (embedded Chroma).")
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:5432/db: every store, and the paused "
+        "approvals, in PostgreSQL. None: SQLite files in data_dir.",
+    )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="PostgreSQL connections per process, at most."
+    )
     chroma_mode: Literal["embedded", "http"] = "embedded"
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
@@ -146,14 +154,33 @@ class AgentConfig(BaseModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _database_url_is_postgres(self) -> Self:
+        url = self.database_url
+        if url is not None and not url.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("database_url must start with postgresql:// (or postgres://)")
+        return self
+
     @property
     def database_path(self) -> Path:
         return self.data_dir / "nextbest.db"
 
     @property
+    def database_target(self) -> Path | str:
+        """What the stores open: the PostgreSQL URL when one is set, else the SQLite file."""
+        return self.database_url.get_secret_value() if self.database_url else self.database_path
+
+    @property
     def approvals_path(self) -> Path:
-        """The approval graph's checkpoints (paused approvals)."""
+        """The approval graph's checkpoints (paused approvals), in SQLite."""
         return self.data_dir / "approvals.db"
+
+    @property
+    def approvals_target(self) -> Path | str:
+        """Where the paused approvals are kept: beside the stores."""
+        return self.database_url.get_secret_value() if self.database_url else self.approvals_path
 
     @property
     def chroma_path(self) -> Path:

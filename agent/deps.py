@@ -7,25 +7,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from agent.approvals.store import ApprovalStore, SqliteApprovalStore
+from agent.approvals.store import ApprovalStore, SqlApprovalStore
 from agent.audit.checkpoint import NoteSigner, load_signer
-from agent.audit.store import AuditLog, SqliteAuditLog
+from agent.audit.store import AuditLog, SqlAuditLog
 from agent.config import AgentConfig
 from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
-from agent.kpis.store import KpiReader, SqliteKpiReader
+from agent.kpis.store import KpiReader, SqlKpiReader
 from agent.llm import LLMClient
-from agent.outcomes.store import OutcomeStore, SqliteOutcomeStore
+from agent.outcomes.store import OutcomeStore, SqlOutcomeStore
 from agent.playbooks.store import PlaybookStore
 from agent.privacy import Privacy, load_master_secret
-from agent.privacy.derived import DerivedFiles, SqliteDerivedFiles
-from agent.privacy.erasure import ErasureLog, SqliteErasureLog
-from agent.reviews.store import ReviewStore, SqliteReviewStore
+from agent.privacy.derived import DerivedFiles, SqlDerivedFiles
+from agent.privacy.erasure import ErasureLog, SqlErasureLog
+from agent.reviews.store import ReviewStore, SqlReviewStore
 from agent.signals.derive import SignalDeriver
-from agent.stores.customers import CustomerStore, SqliteCustomerStore
-from agent.stores.decision_log import DecisionLog, SqliteDecisionLog
+from agent.stores.customers import CustomerStore, SqlCustomerStore
+from agent.stores.database import Database, open_database
+from agent.stores.decision_log import DecisionLog, SqlDecisionLog
 from agent.stores.sqlite import private_dir
 from policies import PolicyPack, load_pack
 
@@ -37,6 +37,8 @@ class Deps:
     config: AgentConfig
     clock: Callable[[], datetime]
     embedder: Embedder
+    database: Database
+    """The one database every store below shares (SQLite or PostgreSQL)."""
     customers: CustomerStore
     decisions: DecisionLog
     outcomes: OutcomeStore
@@ -57,15 +59,16 @@ class Deps:
     """Seconds for per-decision deadlines (the LLM client uses the same clock)."""
 
     def with_stores_in(self, config: AgentConfig, clock: Callable[[], datetime]) -> Deps:
-        """The same deps on fresh SQLite stores in ``config.data_dir`` and this clock (evals
-        and replays: throwaway state, the shared model, playbooks and LLM client). Close them
+        """The same deps on the fresh stores ``config`` names and this clock (evals and
+        replays: throwaway state, the shared model, playbooks and LLM client). Close them
         with ``close_stores``."""
+        database = _open_database(config)
         return replace(
             self,
             config=config,
             clock=clock,
-            customers=SqliteCustomerStore(config.database_path, clock=clock),
-            **_stores(config.database_path, self.privacy, self.signer),
+            database=database,
+            **_stores(database, self.privacy, self.signer, clock),
         )
 
     def close_stores(self) -> None:
@@ -81,6 +84,7 @@ class Deps:
             self.derived,
         ):
             store.close()
+        self.database.close()
 
     def close(self) -> None:
         """Close the stores, and the LLM client's connections when no event loop is running
@@ -116,17 +120,24 @@ class Deps:
         return results
 
 
-def _stores(path: Path, privacy: Privacy, signer: NoteSigner) -> dict[str, Any]:
-    """The SQLite stores beside the customer store, on one database file."""
+def _open_database(config: AgentConfig) -> Database:
+    return open_database(config.database_target, pool_size=config.database_pool_size)
+
+
+def _stores(
+    database: Database, privacy: Privacy, signer: NoteSigner, clock: Callable[[], datetime]
+) -> dict[str, Any]:
+    """Every store, on the one database."""
     return {
-        "decisions": SqliteDecisionLog(path, cipher=privacy.cipher),
-        "outcomes": SqliteOutcomeStore(path),
-        "kpis": SqliteKpiReader(path),
-        "erasures": SqliteErasureLog(path),
-        "audit": SqliteAuditLog(path, signer=signer),
-        "reviews": SqliteReviewStore(path, cipher=privacy.cipher),
-        "approvals": SqliteApprovalStore(path, cipher=privacy.cipher),
-        "derived": SqliteDerivedFiles(path),
+        "customers": SqlCustomerStore(database, clock=clock),
+        "decisions": SqlDecisionLog(database, cipher=privacy.cipher),
+        "outcomes": SqlOutcomeStore(database),
+        "kpis": SqlKpiReader(database),
+        "erasures": SqlErasureLog(database),
+        "audit": SqlAuditLog(database, signer=signer),
+        "reviews": SqlReviewStore(database, cipher=privacy.cipher),
+        "approvals": SqlApprovalStore(database, cipher=privacy.cipher),
+        "derived": SqlDerivedFiles(database),
     }
 
 
@@ -160,12 +171,13 @@ def build_deps(
         playbooks = PlaybookStore.http(config.chroma_host, config.chroma_port, embedder)
     else:
         playbooks = PlaybookStore.embedded(config.chroma_path, embedder)
+    database = _open_database(config)
     return Deps(
         config=config,
         clock=clock,
         embedder=embedder,
-        customers=SqliteCustomerStore(config.database_path),
-        **_stores(config.database_path, privacy, signer),
+        database=database,
+        **_stores(database, privacy, signer, clock),
         signer=signer,
         playbooks=playbooks,
         deriver=SignalDeriver(embedder),

@@ -2,10 +2,15 @@
 its start is still true when it is appended, and an approval's release re-guards and appends
 the same way.
 
-Within a process an ``asyncio.Lock`` per customer does it; across the worker processes of one
-host, an exclusive ``flock`` on one of ``buckets`` lock files in ``<data_dir>/locks`` (a
-customer's bucket is a hash of its id, so two customers rarely share one, and then only wait
-for each other). Without a directory, only the process is serialized.
+Within a process an ``asyncio.Lock`` per customer does it. Across processes, one of:
+
+- **PostgreSQL** (the stores are there): a session advisory lock keyed by a hash of the
+  customer id, held on a connection of a small pool of its own for the length of the
+  decision. Every worker on every host that shares the database takes turns.
+- **One host** (SQLite): an exclusive ``flock`` on one of ``buckets`` lock files in
+  ``<data_dir>/locks`` (a customer's bucket is a hash of its id, so two customers rarely share
+  one, and then only wait for each other).
+- Neither: only the process is serialized.
 """
 
 from __future__ import annotations
@@ -18,37 +23,93 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CustomerLocks"]
+import psycopg
+from psycopg_pool import ConnectionPool
+
+__all__ = ["CustomerLocks", "advisory_key"]
+
+_LOCK_CLASS = 0x6E62  # "nb": the first key of the two-key advisory locks, nextbest's own
+
+
+def _hash32(customer_id: str) -> int:
+    return int.from_bytes(hashlib.sha256(customer_id.encode()).digest()[:4], "big")
+
+
+def advisory_key(customer_id: str) -> tuple[int, int]:
+    """The customer's two-key advisory lock: nextbest's class, and a signed 32-bit hash."""
+    value = _hash32(customer_id)
+    return _LOCK_CLASS, value - (1 << 32) if value >= 1 << 31 else value
 
 
 class CustomerLocks:
-    def __init__(self, directory: Path | None = None, *, buckets: int = 1024) -> None:
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        buckets: int = 1024,
+        database_url: str | None = None,
+        pool_size: int = 10,
+    ) -> None:
         # Weak values: a customer nobody is deciding for holds no lock.
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._directory = directory
+        self._directory = None if database_url else directory
         self._buckets = buckets
-        if directory is not None:
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        if database_url:
+            self._pool = ConnectionPool(
+                database_url,
+                min_size=1,
+                max_size=pool_size,
+                kwargs={"autocommit": True},
+                name="nextbest-locks",
+                open=True,
+            )
+        elif directory is not None:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _file(self, customer_id: str) -> Path:
         assert self._directory is not None
-        digest = hashlib.sha256(customer_id.encode()).digest()
-        return self._directory / f"{int.from_bytes(digest[:4], 'big') % self._buckets:04d}.lock"
+        return self._directory / f"{_hash32(customer_id) % self._buckets:04d}.lock"
 
     @asynccontextmanager
     async def of(self, customer_id: str) -> AsyncIterator[None]:
-        """Hold the customer's lock for the block: this process's, then the host's."""
+        """Hold the customer's lock for the block: this process's, then the shared one."""
         lock = self._local.get(customer_id)
         if lock is None:
             lock = self._local[customer_id] = asyncio.Lock()
         async with lock:
-            if self._directory is None:
+            if self._pool is not None:
+                async with self._advisory(self._pool, customer_id):
+                    yield
+            elif self._directory is not None:
+                fd = os.open(self._file(customer_id), os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+                    yield
+                finally:
+                    os.close(fd)  # closing releases the flock
+            else:
                 yield
-                return
-            fd = os.open(self._file(customer_id), os.O_RDWR | os.O_CREAT, 0o600)
+
+    @staticmethod
+    @asynccontextmanager
+    async def _advisory(
+        pool: ConnectionPool[psycopg.Connection[Any]], customer_id: str
+    ) -> AsyncIterator[None]:
+        key = advisory_key(customer_id)
+        conn = await asyncio.to_thread(pool.getconn)
+        try:
+            await asyncio.to_thread(conn.execute, "SELECT pg_advisory_lock(%s, %s)", key)
             try:
-                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
                 yield
             finally:
-                os.close(fd)  # closing releases the flock
+                await asyncio.to_thread(conn.execute, "SELECT pg_advisory_unlock(%s, %s)", key)
+        finally:
+            # a connection whose unlock failed is closed by the pool, and its lock with it
+            await asyncio.to_thread(pool.putconn, conn)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()

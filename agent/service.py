@@ -110,7 +110,12 @@ class Decider:
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
         self._graph = build_graph()
-        self._locks = CustomerLocks(deps.config.data_dir / "locks")
+        config = deps.config
+        self._locks = CustomerLocks(
+            config.data_dir / "locks",
+            database_url=config.database_url.get_secret_value() if config.database_url else None,
+            pool_size=config.database_pool_size,
+        )
         self.approvals = ApprovalService(deps, self._locks)
         """Decisions whose action waits for a human's approval."""
 
@@ -125,11 +130,13 @@ class Decider:
     def close(self) -> None:
         """Close the stores (and the LLM client, unless called from a running event loop)."""
         self.approvals.close()
+        self._locks.close()
         self._deps.close()
 
     async def aclose(self) -> None:
         """Close the LLM client's connections and the stores: for async owners (the API)."""
         self.approvals.close()
+        self._locks.close()
         await self._deps.aclose()
 
     # -- decisions ---------------------------------------------------------------------------

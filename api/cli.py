@@ -25,6 +25,7 @@ from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
 from api.cli_audit import audit_app
 from api.cli_batch import batch_app
+from api.cli_db import db_app
 from api.cli_governance import governance_app, print_governance
 from api.cli_kpis import kpis_command, kpis_console, print_kpis
 from api.cli_playbooks import playbooks_app
@@ -44,6 +45,7 @@ app.command("kpis")(kpis_command)
 app.add_typer(audit_app, name="audit")
 app.add_typer(governance_app, name="governance")
 app.add_typer(batch_app, name="batch")
+app.add_typer(db_app, name="db")
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:
@@ -229,8 +231,9 @@ def demo(
         bool,
         typer.Option(
             "--fresh/--keep",
-            help="--fresh (default): a temporary data directory, so reruns match; "
-            "--keep: seed and decide in NEXTBEST_DATA_DIR.",
+            help="--fresh (default): embedded stores in a temporary data directory, so reruns "
+            "match; --keep: seed and decide in the configured stores (NEXTBEST_DATA_DIR, "
+            "NEXTBEST_DATABASE_URL).",
         ),
     ] = True,
     lookalikes: LookalikesOption = None,
@@ -239,8 +242,9 @@ def demo(
     decision and a short briefing, then the journey KPIs of the history."""
     settings = settings_or_exit()
     with tempfile.TemporaryDirectory(prefix="nextbest-demo-") as tmp:
-        if fresh:
-            settings = settings.model_copy(update={"data_dir": Path(tmp)})
+        if fresh:  # nothing of the configured stores is touched
+            isolated = {"data_dir": Path(tmp), "database_url": None, "chroma_mode": "embedded"}
+            settings = settings.model_copy(update=isolated)
         now = demo_now()
         clock = SimulatedClock(now)
         decider = _decider(settings, clock=clock)

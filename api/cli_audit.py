@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from agent.audit.checkpoint import NoteSigner, load_signer
-from agent.audit.store import CheckpointRefused, SqliteAuditLog, export_line
+from agent.audit.store import CheckpointRefused, SqlAuditLog, export_line
 from agent.config import AgentConfig
 from api.cli_settings import settings_or_exit
 
@@ -26,10 +26,10 @@ def _signer(config: AgentConfig) -> NoteSigner:
     return load_signer(config.data_dir, config.audit_origin, signing)
 
 
-def _open() -> tuple[AgentConfig, NoteSigner, SqliteAuditLog]:
+def _open() -> tuple[AgentConfig, NoteSigner, SqlAuditLog]:
     config = settings_or_exit().to_agent_config()
     signer = _signer(config)
-    return config, signer, SqliteAuditLog(config.database_path, signer=signer)
+    return config, signer, SqlAuditLog(config.database_target, signer=signer)
 
 
 def _utc(value: datetime | None) -> datetime | None:

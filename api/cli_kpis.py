@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from agent.kpis import KpiGroup, KpiQuery, KpiReport, Mean, Rate
-from agent.kpis.store import SqliteKpiReader
+from agent.kpis.store import SqlKpiReader
 from api.cli_settings import settings_or_exit
 
 __all__ = ["kpis_command", "kpis_console", "print_kpis"]
@@ -150,7 +150,7 @@ def kpis_command(
             where = ".".join(str(p) for p in error["loc"]) or "query"
             typer.echo(f"invalid option: {where}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
-    reader = SqliteKpiReader(config.database_path)
+    reader = SqlKpiReader(config.database_target)
     try:
         report = reader.kpis(query, now=now, config=config.outcomes)
     finally:

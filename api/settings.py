@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="postgresql://user:password@host:5432/db: the stores and paused approvals "
+        "in PostgreSQL (migrated at start-up). Unset: SQLite files in NEXTBEST_DATA_DIR.",
+    )
+    database_pool_size: int = Field(default=10, ge=1, le=200)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
@@ -141,6 +147,15 @@ class Settings(BaseSettings):
     def _parse_keys(cls, value: object) -> object:
         return parse_keys(value)
 
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a postgresql:// URL (unset: SQLite in the data directory)")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Self:
         if self.workers > 1 and self.chroma_mode == "embedded":
@@ -173,6 +188,8 @@ class Settings(BaseSettings):
     def to_agent_config(self) -> AgentConfig:
         return AgentConfig(
             data_dir=self.data_dir,
+            database_url=self.database_url,
+            database_pool_size=self.database_pool_size,
             chroma_mode=self.chroma_mode,
             chroma_host=self.chroma_host,
             chroma_port=self.chroma_port,

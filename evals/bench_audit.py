@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.audit.chain import CHAINED
 from agent.audit.checkpoint import NoteSigner
-from agent.audit.store import SqliteAuditLog, VerifyReport
+from agent.audit.store import SqlAuditLog, VerifyReport
 from evals.bench_log import parse_bench_args
 
 __all__ = ["main"]
@@ -44,7 +44,7 @@ def _read_only(path: Path) -> tuple[int, float]:
 
 
 def _verify(path: Path, signer: NoteSigner, repeat: int) -> tuple[float, VerifyReport]:
-    audit = SqliteAuditLog(path, signer=signer)
+    audit = SqlAuditLog(path, signer=signer)
     try:
         best, report = float("inf"), None
         for _ in range(repeat):
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         "nextbest.bench/audit",
         Ed25519PrivateKey.from_private_bytes(b"bench-signing-key-32-bytes-long!"),
     )
-    audit = SqliteAuditLog(path, signer=signer)
+    audit = SqlAuditLog(path, signer=signer)
     audit.checkpoint(signer, signer.name, datetime.now(UTC))
     audit.close()
 

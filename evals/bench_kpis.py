@@ -3,7 +3,7 @@
 Builds a decision log of ``--decisions`` records through the real stores
 (:mod:`evals.bench_log`), then, in one run, side by side:
 
-- the KPI query (``SqliteKpiReader.kpis``) for each grouping, best of ``--repeat`` runs;
+- the KPI query (``SqlKpiReader.kpis``) for each grouping, best of ``--repeat`` runs;
 - reading every record into Python the way a report without indexed columns would have to
   (the decision log's own paged query), once.
 
@@ -23,8 +23,8 @@ from agent.config import OutcomeConfig
 from agent.demo import demo_now
 from agent.kpis import KpiQuery, KpiReport
 from agent.kpis.models import GroupBy
-from agent.kpis.store import SqliteKpiReader
-from agent.stores.decision_log import SqliteDecisionLog
+from agent.kpis.store import SqlKpiReader
+from agent.stores.decision_log import SqlDecisionLog
 from agent.stores.decision_query import DecisionQuery
 from evals.bench_log import PRIVACY, count_decisions, parse_bench_args
 
@@ -35,7 +35,7 @@ GROUPINGS: tuple[GroupBy, ...] = ("journey", "playbook", "action_type", "channel
 
 
 def _kpis(path: Path, group_by: GroupBy, now: datetime, repeat: int) -> tuple[float, KpiReport]:
-    reader = SqliteKpiReader(path)
+    reader = SqlKpiReader(path)
     query = KpiQuery(since=now - timedelta(days=91), until=now, group_by=group_by)
     try:
         best, report = float("inf"), None
@@ -51,7 +51,7 @@ def _kpis(path: Path, group_by: GroupBy, now: datetime, repeat: int) -> tuple[fl
 
 def _read_everything(path: Path) -> float:
     """Every record through the log's paged query, as a report without KPI columns must."""
-    log = SqliteDecisionLog(path, cipher=PRIVACY.cipher)
+    log = SqlDecisionLog(path, cipher=PRIVACY.cipher)
     started = time.perf_counter()
     cursor, seen = None, 0
     while True:

@@ -22,12 +22,12 @@ from agent.demo import demo_now, load_demo_customers, seed
 from agent.events import Event
 from agent.ids import new_id
 from agent.outcomes import OutcomeIn
-from agent.outcomes.store import SqliteOutcomeStore
+from agent.outcomes.store import SqlOutcomeStore
 from agent.privacy import Privacy
 from agent.record import DecideRequest, DecisionRecordV1
 from agent.service import Decider
-from agent.stores.customers import SqliteCustomerStore
-from agent.stores.decision_log import SqliteDecisionLog
+from agent.stores.customers import SqlCustomerStore
+from agent.stores.decision_log import SqlDecisionLog
 from tools import Channel
 
 __all__ = ["CUSTOMERS", "build_log", "count_decisions", "parse_bench_args"]
@@ -61,9 +61,9 @@ def build_log(path: Path, decisions: int, now: datetime) -> None:
     """Append ``decisions`` decisions (with outcomes and events) to the log at ``path``."""
     rng = random.Random(7)  # noqa: S311 - a benchmark's data
     templates = _templates(path.parent, now)
-    customers = SqliteCustomerStore(path)
-    log = SqliteDecisionLog(path, cipher=PRIVACY.cipher)
-    outcomes = SqliteOutcomeStore(path)
+    customers = SqlCustomerStore(path)
+    log = SqlDecisionLog(path, cipher=PRIVACY.cipher)
+    outcomes = SqlOutcomeStore(path)
     started = time.perf_counter()
     for n in range(CUSTOMERS):
         customers.put_profile(templates[n % len(templates)].profile.model_copy(

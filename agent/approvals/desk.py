@@ -46,7 +46,7 @@ class ApprovalDesk:
 
     def __init__(self, deps: Deps) -> None:
         self._deps = deps
-        self._graph = ApprovalGraph(deps.config.approvals_path)
+        self._graph = ApprovalGraph(deps.config.approvals_target)
         self._releaser = Releaser(release=self._release)
 
     @property

@@ -7,8 +7,10 @@ It is a graph of its own, beside the decision graph, so that only decisions that
 approval are checkpointed: the decision graph stays free of checkpoint writes. A thread per
 approval (``thread_id`` = the approval id) holds little (the approval and decision ids, then
 the verdict); everything else is read from the stores at release. The checkpointer is
-LangGraph's SQLite saver on ``approvals.db`` in the data directory, so a paused approval
-survives restarts: the verdict resumes the same thread.
+LangGraph's SQLite saver on ``approvals.db`` in the data directory, or its PostgreSQL saver
+in the stores' database when they are in PostgreSQL, so a paused approval survives restarts
+(and, in PostgreSQL, is found by every worker on every host): the verdict resumes the same
+thread.
 """
 
 from __future__ import annotations
@@ -19,16 +21,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
+import psycopg
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
+from psycopg import sql
+from psycopg.rows import DictRow, dict_row
+from psycopg_pool import ConnectionPool
 
 from agent.stores.sqlite import private_file
 
 __all__ = ["ApprovalGraph", "ApprovalState", "Releaser"]
+
+_SETUP_LOCK = 0x6E657874_61707072
+"""The advisory lock key of the PostgreSQL saver's setup ("nextappr")."""
 
 
 class ApprovalState(TypedDict, total=False):
@@ -60,14 +71,52 @@ def _after_hold(state: ApprovalState) -> str:
     return END if state["verdict"]["kind"] == "cancelled" else "release"
 
 
+def _saver_schema(url: str) -> str:
+    """The schema of LangGraph's tables, beside the stores' (whose ``checkpoints`` table, the
+    audit log's, would clash with LangGraph's): ``<the stores' schema>_approvals``."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+        row = conn.execute("SELECT current_schema()").fetchone()
+        schema = f"{row[0] if row and row[0] else 'public'}_approvals"
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    return schema  # the lock ends with the connection
+
+
 class ApprovalGraph:
     """The compiled graph on its checkpointer; blocking (call it from a worker thread)."""
 
-    def __init__(self, path: Path) -> None:
-        private_file(path)
-        self._conn = sqlite3.connect(path, check_same_thread=False)
-        self._saver = SqliteSaver(self._conn)
-        self._saver.setup()
+    def __init__(self, where: Path | str) -> None:
+        """``where``: the SQLite file of the checkpoints, or a PostgreSQL URL."""
+        self._close: Callable[[], None]
+        self._saver: BaseCheckpointSaver[Any]
+        if isinstance(where, str):
+            schema = _saver_schema(where)
+
+            def configure(conn: psycopg.Connection[DictRow]) -> None:
+                conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+
+            pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
+                where,
+                min_size=1,
+                max_size=4,
+                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+                configure=configure,
+                open=True,
+                name="nextbest-approvals",
+            )
+            saver = PostgresSaver(pool)  # type: ignore[arg-type]
+            self._saver, self._close = saver, pool.close
+            with pool.connection() as conn:  # one setup at a time across workers
+                conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+                try:
+                    saver.setup()
+                finally:
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
+        else:
+            private_file(where)
+            local = sqlite3.connect(where, check_same_thread=False)
+            self._saver, self._close = SqliteSaver(local), local.close
+            self._saver.setup()
         graph: StateGraph[ApprovalState, Releaser, ApprovalState, ApprovalState] = StateGraph(
             ApprovalState, context_schema=Releaser
         )
@@ -122,4 +171,4 @@ class ApprovalGraph:
         self._saver.delete_thread(approval_id)
 
     def close(self) -> None:
-        self._conn.close()
+        self._close()

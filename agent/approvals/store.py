@@ -12,16 +12,15 @@ one there, and is told what it was.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from agent.approvals.models import Approval, ApprovalStatus, ApprovalStep, StepKind
 from agent.audit.chain import append_entry
 from agent.privacy.cipher import RecordCipher
 from agent.privacy.sealing import CustomerSeal, KeyDestroyed
+from agent.stores.database import Connection, DatabaseTarget, attach
 from agent.stores.page import (
     CursorKey,
     InvalidCursor,
@@ -30,14 +29,14 @@ from agent.stores.page import (
     decode_cursor,
     encode_cursor,
 )
-from agent.stores.sqlite import SqliteDatabase, from_micros, to_micros
+from agent.stores.sqlite import from_micros, to_micros
 from tools import ActionCall
 
 __all__ = [
     "ApprovalRequest",
     "ApprovalStore",
     "Delivery",
-    "SqliteApprovalStore",
+    "SqlApprovalStore",
     "StepTaken",
 ]
 
@@ -161,9 +160,9 @@ _STEP_COLUMNS = (
 _STEPS = {"requested": 0, "approved": 1, "rejected": 1, "expired": 1, "cancelled": 1, "released": 2}
 
 
-class SqliteApprovalStore:
-    def __init__(self, path: Path, *, cipher: RecordCipher | None = None) -> None:
-        self._db = SqliteDatabase(path)
+class SqlApprovalStore:
+    def __init__(self, db: DatabaseTarget, *, cipher: RecordCipher | None = None) -> None:
+        self._db, self._owns_db = attach(db)
         self._seal = CustomerSeal(cipher)
         self._sealed = cipher is not None
 
@@ -232,8 +231,8 @@ class SqliteApprovalStore:
                 self._insert(conn, approval_id, step, decision_id=original, customer_id=customer_id)
                 if deliver and decision_id is not None:
                     conn.execute(
-                        "INSERT OR IGNORE INTO approval_deliveries (approval_id, created_us)"
-                        " VALUES (?, ?)",
+                        "INSERT INTO approval_deliveries (approval_id, created_us)"
+                        " VALUES (?, ?) ON CONFLICT (approval_id) DO NOTHING",
                         (approval_id, to_micros(at)),
                     )
             elif len(steps) < 2:
@@ -242,7 +241,7 @@ class SqliteApprovalStore:
         assert found is not None
         return found
 
-    def _has(self, conn: sqlite3.Connection, approval_id: str, step: int) -> bool:
+    def _has(self, conn: Connection, approval_id: str, step: int) -> bool:
         row = conn.execute(
             "SELECT 1 FROM approvals WHERE approval_id = ? AND step = ?", (approval_id, step)
         ).fetchone()
@@ -250,7 +249,7 @@ class SqliteApprovalStore:
 
     def _insert(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         approval_id: str,
         step: _StoredStep,
         *,
@@ -281,9 +280,7 @@ class SqliteApprovalStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def _steps(
-        self, conn: sqlite3.Connection, approval_id: str
-    ) -> list[tuple[int, _StoredStep, str, str]]:
+    def _steps(self, conn: Connection, approval_id: str) -> list[tuple[int, _StoredStep, str, str]]:
         rows = conn.execute(
             "SELECT step, body, decision_id, customer_id FROM approvals"
             " WHERE approval_id = ? ORDER BY step",
@@ -292,7 +289,7 @@ class SqliteApprovalStore:
         return [(n, self._open(conn, approval_id, n, c, body), d, c) for n, body, d, c in rows]
 
     def _open(
-        self, conn: sqlite3.Connection, approval_id: str, step: int, customer_id: str, body: str
+        self, conn: Connection, approval_id: str, step: int, customer_id: str, body: str
     ) -> _StoredStep:
         opened = self._seal.open(conn, customer_id, body, f"{approval_id}/{step}")
         return _StoredStep.model_validate_json(opened)
@@ -400,7 +397,7 @@ class SqliteApprovalStore:
             " AND NOT EXISTS (SELECT 1 FROM approvals a"
             " WHERE a.decision_id = d.decision_id AND a.step = 0)"
             # an erased customer's decision can no longer be read, nor its approval opened
-            " AND (NOT ? OR EXISTS (SELECT 1 FROM customer_keys k"
+            " AND (? = 0 OR EXISTS (SELECT 1 FROM customer_keys k"
             " WHERE k.customer_id = d.customer_id))"
             " ORDER BY d.created_us LIMIT ?",
             (self._sealed, limit),
@@ -442,7 +439,8 @@ class SqliteApprovalStore:
             )
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()
 
 
 def _view(row: tuple[Any, ...], steps: list[_StoredStep]) -> Approval:

@@ -10,8 +10,10 @@ so an edited row no longer matches its payload hash, a deleted row leaves an ent
 nothing, a row inserted beside the chain has no entry, and any rewrite of the chain itself
 breaks the link to a signed checkpoint (:mod:`agent.audit.checkpoint`).
 
-Pure functions over a ``sqlite3.Connection``: the stores call ``append_entry`` inside their
-write transactions; verification and export read with the same encoding.
+Pure functions over a connection: the stores call ``append_entry`` inside their write
+transactions; verification and export read with the same encoding. Each backend renders a
+row's columns with its own JSON function (SQLite's ``json_array``, PostgreSQL's
+``json_build_array``), so a chain is verified by the backend that wrote it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ import hashlib
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the stores import the chain: types only, no cycle
+    from agent.stores.database import Connection, Dialect
+
 
 __all__ = [
     "CHAINED",
@@ -27,8 +34,10 @@ __all__ = [
     "ChainedTable",
     "append_entry",
     "backfill",
+    "dialect_of",
     "entry_hash",
     "payload_hash",
+    "payload_hash_sql",
     "select_payload",
 ]
 
@@ -126,18 +135,40 @@ CHAINED: dict[str, ChainedTable] = {
 """Every append-only table the chain covers, by name (an entry's ``kind``)."""
 
 
-def select_payload(table: ChainedTable, alias: str = "") -> str:
+def select_payload(table: ChainedTable, alias: str = "", dialect: Dialect = "sqlite") -> str:
     """The SELECT list of a row's canonical payload, two values:
 
-    - its columns as one compact JSON array, as SQLite's ``json_array`` renders it
-      (integers in decimal, reals with 15 significant digits, text JSON-escaped, NULL as
-      null), and
+    - its columns as one JSON array, as the backend renders it (SQLite's ``json_array``:
+      compact, integers in decimal, reals with 15 significant digits, text JSON-escaped,
+      NULL as null; PostgreSQL's ``json_build_array``), as UTF-8 bytes, and
     - its large column's bytes as stored.
 
     ``alias`` prefixes the column names (``"t."``), for a query that joins.
     """
+    return ", ".join(_payload_parts(table, alias, dialect))
+
+
+def _payload_parts(table: ChainedTable, alias: str, dialect: Dialect) -> tuple[str, str]:
     columns = ", ".join(alias + column for column in table.columns)
-    return f"CAST(json_array({columns}) AS BLOB), CAST({alias}{table.big} AS BLOB)"
+    if dialect == "postgres":
+        return (
+            f"convert_to(json_build_array({columns})::text, 'UTF8')",
+            f"convert_to({alias}{table.big}, 'UTF8')",
+        )
+    return f"CAST(json_array({columns}) AS BLOB)", f"CAST({alias}{table.big} AS BLOB)"
+
+
+def payload_hash_sql(table: ChainedTable, alias: str, dialect: Dialect) -> str:
+    """SQL for a row's payload hash, computed inside the scan (SQLite: the ``payload_hash``
+    function registered on the connection; PostgreSQL: its own ``sha256``)."""
+    columns, big = _payload_parts(table, alias, dialect)
+    if dialect == "postgres":
+        return f"encode(sha256({columns} || '\\x0a'::bytea || {big}), 'hex')"
+    return f"payload_hash({columns}, {big})"
+
+
+def dialect_of(conn: Connection) -> Dialect:
+    return "sqlite" if isinstance(conn, sqlite3.Connection) else "postgres"
 
 
 def payload_hash(columns: bytes, big: bytes | None) -> str:
@@ -154,9 +185,10 @@ def entry_hash(prev: str, seq: int, kind: str, ref: str, payload: str) -> str:
     return hashlib.sha256(f"{prev}\n{seq}\n{kind}\n{ref}\n{payload}".encode()).hexdigest()
 
 
-def _payload(conn: sqlite3.Connection, table: ChainedTable, ref: str) -> str:
+def _payload(conn: Connection, table: ChainedTable, ref: str) -> str:
     row = conn.execute(
-        f"SELECT {select_payload(table)} FROM {table.name} WHERE {table.lookup_sql}",
+        f"SELECT {select_payload(table, dialect=dialect_of(conn))}"
+        f" FROM {table.name} WHERE {table.lookup_sql}",
         table.lookup_params(ref),
     ).fetchone()
     if row is None:  # pragma: no cover - the caller has just written it
@@ -164,7 +196,7 @@ def _payload(conn: sqlite3.Connection, table: ChainedTable, ref: str) -> str:
     return payload_hash(*row)
 
 
-def append_entry(conn: sqlite3.Connection, kind: str, ref: str, ts_us: int) -> str:
+def append_entry(conn: Connection, kind: str, ref: str, ts_us: int) -> str:
     """Chain the row just written (call inside its write transaction); its entry's hash."""
     table = CHAINED[kind]
     last = conn.execute("SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1").fetchone()

@@ -26,16 +26,20 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from agent.audit.chain import CHAINED, GENESIS, entry_hash, payload_hash, select_payload
+from agent.audit.chain import CHAINED, GENESIS, entry_hash, payload_hash, payload_hash_sql
 from agent.audit.merkle import Tree
 
-__all__ = ["Block", "Finding", "Job", "JobResult", "run_jobs", "start_jobs"]
+if TYPE_CHECKING:  # the stores import the chain: types only, no cycle
+    from agent.stores.database import Connection, Dialect
+
+__all__ = ["Block", "Finding", "Job", "JobResult", "run_jobs", "run_jobs_on", "start_jobs"]
 
 Job = tuple[Literal["rows"], str, int, int] | tuple[Literal["links"], int, int, int, bool]
 """``("rows", kind, low rowid, high rowid)`` or ``("links", low seq, high seq, check from,
-grow the tree)``."""
+grow the tree)``. PostgreSQL tables have no rowid: a rows job there covers its whole table
+(the range is not used) and the server hashes inside the scan."""
 
 Finding = tuple[str, int | None, str, str]
 """``(what, seq, kind, ref)``: what is wrong (edited, inserted, link, entry_hash) and where."""
@@ -63,11 +67,14 @@ class JobResult(TypedDict):
 
 
 def _rows(
-    conn: sqlite3.Connection, kind: str, since_us: int | None, low: int, high: int
+    conn: Connection, dialect: Dialect, kind: str, since_us: int | None, low: int, high: int
 ) -> JobResult:
     table = CHAINED[kind]
-    where = "t.rowid BETWEEN ? AND ?"
-    params: tuple[Any, ...] = (low, high)
+    where = "TRUE"
+    params: tuple[Any, ...] = ()
+    if dialect == "sqlite":
+        where = "t.rowid BETWEEN ? AND ?"
+        params = (low, high)
     if since_us is not None:
         where += f" AND t.{table.time_column} >= ?"
         params += (since_us,)
@@ -78,7 +85,7 @@ def _rows(
         f"SELECT {table.ref_sql_of('t.')}, c.seq FROM {table.name} AS t"
         f" LEFT JOIN chain AS c ON c.kind = ? AND c.ref = {table.ref_sql_of('t.')}"
         f" WHERE {where} AND (c.seq IS NULL"
-        f" OR payload_hash({select_payload(table, 't.')}) IS NOT c.payload_hash)",
+        f" OR {payload_hash_sql(table, 't.', dialect)} IS DISTINCT FROM c.payload_hash)",
         (kind, *params),
     )
     findings: list[Finding] = [
@@ -89,7 +96,7 @@ def _rows(
     )
 
 
-def _links(conn: sqlite3.Connection, low: int, high: int, check_from: int, grow: bool) -> JobResult:
+def _links(conn: Connection, low: int, high: int, check_from: int, grow: bool) -> JobResult:
     """Check the entries from ``check_from`` to ``high``; grow the slice's Merkle tree from
     ``low`` (which starts an aligned block) when ``grow``, noting it at every checkpoint."""
     sizes = {
@@ -125,21 +132,28 @@ def _links(conn: sqlite3.Connection, low: int, high: int, check_from: int, grow:
 
 
 def run_jobs(path: str, since_us: int | None, jobs: list[Job]) -> JobResult:
-    """Run the jobs here, on one read-only connection; their findings together."""
-    total = JobResult(findings=[], matched={}, rows=0, blocks=[])
+    """Run the jobs here, on one read-only connection to the SQLite file."""
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
         conn.execute("PRAGMA mmap_size = 1073741824")  # reads without copying pages
         conn.create_function("payload_hash", 2, payload_hash, deterministic=True)
-        for job in jobs:
-            if job[0] == "rows":
-                result = _rows(conn, job[1], since_us, job[2], job[3])
-            else:
-                result = _links(conn, *job[1:])  # type: ignore[arg-type]
-            total["findings"] += result["findings"]
-            for kind, count in result["matched"].items():
-                total["matched"][kind] = total["matched"].get(kind, 0) + count
-            total["rows"] += result["rows"]
-            total["blocks"] += result["blocks"]
+        return run_jobs_on(conn, "sqlite", since_us, jobs)
+
+
+def run_jobs_on(
+    conn: Connection, dialect: Dialect, since_us: int | None, jobs: list[Job]
+) -> JobResult:
+    """Run the jobs on this connection; their findings together."""
+    total = JobResult(findings=[], matched={}, rows=0, blocks=[])
+    for job in jobs:
+        if job[0] == "rows":
+            result = _rows(conn, dialect, job[1], since_us, job[2], job[3])
+        else:
+            result = _links(conn, *job[1:])  # type: ignore[arg-type]
+        total["findings"] += result["findings"]
+        for kind, count in result["matched"].items():
+            total["matched"][kind] = total["matched"].get(kind, 0) + count
+        total["rows"] += result["rows"]
+        total["blocks"] += result["blocks"]
     return total
 
 

@@ -14,7 +14,6 @@ import os
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -22,7 +21,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from agent.audit.chain import CHAINED, GENESIS
 from agent.audit.checkpoint import Checkpoint, NoteSigner, parse_note
 from agent.audit.merkle import Tree, fold, root
-from agent.audit.scan import Job, JobResult, run_jobs, start_jobs
+from agent.audit.scan import Job, JobResult, run_jobs, run_jobs_on, start_jobs
+from agent.stores.database import DatabaseTarget, attach
 from agent.stores.sqlite import SqliteDatabase, from_micros, to_micros
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "ChainProblem",
     "CheckpointRefused",
     "ExportEntry",
-    "SqliteAuditLog",
+    "SqlAuditLog",
     "VerifyReport",
     "export_line",
 ]
@@ -113,17 +113,16 @@ def _cut(low: int | None, high: int | None, parts: int) -> list[tuple[int, int]]
     return [(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]
 
 
-class SqliteAuditLog:
+class SqlAuditLog:
     def __init__(
         self,
-        path: Path,
+        db: DatabaseTarget,
         *,
         signer: NoteSigner | None = None,
         workers: int | None = None,
         parallel_from: int = _PARALLEL_FROM,
     ) -> None:
-        self._db = SqliteDatabase(path)
-        self._path = path
+        self._db, self._owns_db = attach(db)
         self._signer = signer
         self._workers = workers or min(4, os.cpu_count() or 1)
         self._parallel_from = parallel_from
@@ -138,20 +137,7 @@ class SqliteAuditLog:
         if since_us is not None:
             found = conn.execute("SELECT MIN(seq) FROM chain WHERE ts_us >= ?", (since_us,))
             first_seq = found.fetchone()[0] or 1
-        groups = self._jobs(first_seq)
-        rows_total = sum(
-            job[3] - job[2] + 1 for group in groups for job in group if job[0] == "rows"
-        )
-        if rows_total >= self._parallel_from and len(groups) > 1:
-            workers = [start_jobs(str(self._path), since_us, group) for group in groups]
-            results = []
-            for worker in workers:
-                output, _ = worker.communicate()
-                if worker.returncode != 0:
-                    raise RuntimeError(f"a verify worker failed (exit {worker.returncode})")
-                results.append(json.loads(output))
-        else:
-            results = [run_jobs(str(self._path), since_us, [j for g in groups for j in g])]
+        results = self._run(first_seq, since_us)
         problems = {
             (what, kind, ref): self._problem(what, seq, kind, ref)
             for result in results
@@ -177,6 +163,32 @@ class SqliteAuditLog:
             seconds=round(time.perf_counter() - started, 3),
         )
 
+    def _run(self, first_seq: int, since_us: int | None) -> list[JobResult]:
+        """The row and link checks: on SQLite in worker processes when the log is large
+        enough to gain from them; on PostgreSQL in one pass, the server hashing the rows."""
+        if isinstance(self._db, SqliteDatabase):
+            path = str(self._db.path)
+            groups = self._jobs(first_seq)
+            rows_total = sum(
+                job[3] - job[2] + 1 for group in groups for job in group if job[0] == "rows"
+            )
+            if rows_total < self._parallel_from or len(groups) < 2:
+                return [run_jobs(path, since_us, [job for group in groups for job in group])]
+            workers = [start_jobs(path, since_us, group) for group in groups]
+            results = []
+            for worker in workers:
+                output, _ = worker.communicate()
+                if worker.returncode != 0:
+                    raise RuntimeError(f"a verify worker failed (exit {worker.returncode})")
+                results.append(json.loads(output))
+            return results
+        conn = self._db.connection()
+        high = conn.execute("SELECT MAX(seq) FROM chain").fetchone()[0] or 0
+        grow = conn.execute("SELECT EXISTS (SELECT 1 FROM checkpoints)").fetchone()[0]
+        jobs: list[Job] = [("rows", kind, 0, 0) for kind in CHAINED]
+        jobs.append(("links", 1 if grow else first_seq, high, first_seq, bool(grow)))
+        return [run_jobs_on(conn, self._db.dialect, since_us, jobs)]
+
     def _jobs(self, first_seq: int) -> list[list[Job]]:
         """The work cut into one group per worker: a slice of every table by rowid, and a
         slice of the chain from ``first_seq`` on."""
@@ -188,7 +200,7 @@ class SqliteAuditLog:
             for n, (lo, hi) in enumerate(_cut(low, high, parts)):
                 groups[n].append(("rows", table.name, lo, hi))
         high = conn.execute("SELECT MAX(seq) FROM chain").fetchone()[0] or 0
-        grow = conn.execute("SELECT EXISTS (SELECT 1 FROM checkpoints)").fetchone()[0] == 1
+        grow = bool(conn.execute("SELECT EXISTS (SELECT 1 FROM checkpoints)").fetchone()[0])
         low = 1 if grow else first_seq
         block = 1 << max(0, (-(-(high - low + 1) // parts) - 1).bit_length())
         for n, start in enumerate(range(low, high + 1, block)):
@@ -372,7 +384,8 @@ class SqliteAuditLog:
             )
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()
 
 
 def export_line(entry: ExportEntry) -> str:

@@ -9,7 +9,6 @@ import os
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 from agent.config import OutcomeConfig
@@ -23,9 +22,10 @@ from agent.outcomes.sql import (
     RESPONSE_IN,
     TRANSFER_WHERE,
 )
-from agent.stores.sqlite import SqliteDatabase, to_micros
+from agent.stores.database import DatabaseTarget, attach
+from agent.stores.sqlite import to_micros
 
-__all__ = ["GROUP_COLUMNS", "KpiReader", "SqliteKpiReader"]
+__all__ = ["GROUP_COLUMNS", "KpiReader", "SqlKpiReader"]
 
 GROUP_COLUMNS: dict[GroupBy, str] = {
     "journey": "journey",
@@ -213,14 +213,14 @@ def _slices(query: KpiQuery, parts: int) -> list[KpiQuery]:
     ]
 
 
-class SqliteKpiReader:
-    """KpiReader on the SQLite file of the decision log.
+class SqlKpiReader:
+    """KpiReader on the decision log's database, SQLite or PostgreSQL.
 
-    SQLite runs one query on one core; the window is cut into slices that run at once on
-    their own connections (sqlite3 releases the GIL while a statement runs) and add up."""
+    A database runs one query on one core; the window is cut into slices that run at once on
+    their own connections (the drivers release the GIL while a statement runs) and add up."""
 
-    def __init__(self, path: Path, *, parallelism: int | None = None) -> None:
-        self._db = SqliteDatabase(path)
+    def __init__(self, db: DatabaseTarget, *, parallelism: int | None = None) -> None:
+        self._db, self._owns_db = attach(db)
         self._parts = parallelism or min(4, os.cpu_count() or 1)
         self._pool = ThreadPoolExecutor(self._parts, thread_name_prefix="nextbest-kpis")
 
@@ -258,4 +258,5 @@ class SqliteKpiReader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-        self._db.close()
+        if self._owns_db:
+            self._db.close()

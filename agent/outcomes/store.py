@@ -7,12 +7,10 @@ A batch of reports is all-or-nothing: every report is checked inside one write t
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Literal, Protocol
 
 from agent.audit.chain import append_entry
@@ -28,7 +26,8 @@ from agent.outcomes.sql import (
     TRANSFER_WHERE,
 )
 from agent.privacy.scrub import scrub
-from agent.stores.sqlite import SqliteDatabase, from_micros, to_micros
+from agent.stores.database import Connection, DatabaseTarget, attach
+from agent.stores.sqlite import from_micros, to_micros
 from policies.verdict import Outcome
 from tools import ActionType, Channel, Purpose
 
@@ -38,7 +37,7 @@ __all__ = [
     "OutcomeProblem",
     "OutcomeStore",
     "OutcomesRejected",
-    "SqliteOutcomeStore",
+    "SqlOutcomeStore",
 ]
 
 FUTURE_SKEW = timedelta(minutes=5)
@@ -147,11 +146,11 @@ def _micros(value: int | None) -> datetime | None:
     return None if value is None else from_micros(value)
 
 
-class SqliteOutcomeStore:
-    """OutcomeStore on the SQLite file the decision log uses (``outcomes`` table)."""
+class SqlOutcomeStore:
+    """OutcomeStore on the decision log's database, SQLite or PostgreSQL (``outcomes``)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path)
+    def __init__(self, db: DatabaseTarget) -> None:
+        self._db, self._owns_db = attach(db)
 
     def append(
         self,
@@ -276,7 +275,7 @@ class SqliteOutcomeStore:
         return {decision_id: from_micros(us) for decision_id, us in rows}
 
     @staticmethod
-    def _outcomes(conn: sqlite3.Connection, decision_ids: Sequence[str]) -> list[OutcomeRecordV1]:
+    def _outcomes(conn: Connection, decision_ids: Sequence[str]) -> list[OutcomeRecordV1]:
         if not decision_ids:
             return []
         marks = ", ".join("?" * len(decision_ids))
@@ -290,7 +289,7 @@ class SqliteOutcomeStore:
         return self._facts(self._db.connection(), decision_id)
 
     @staticmethod
-    def _facts(conn: sqlite3.Connection, decision_id: str) -> DecisionFacts | None:
+    def _facts(conn: Connection, decision_id: str) -> DecisionFacts | None:
         row = conn.execute(_FACTS, (decision_id,)).fetchone()
         if row is None:
             return None
@@ -381,4 +380,5 @@ class SqliteOutcomeStore:
         ]
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()

@@ -7,9 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from agent.stores.sqlite import SqliteDatabase, to_micros
+from agent.stores.database import DatabaseTarget, attach
+from agent.stores.sqlite import to_micros
 
-__all__ = ["DerivedFiles", "SqliteDerivedFiles"]
+__all__ = ["DerivedFiles", "SqlDerivedFiles"]
 
 
 class DerivedFiles(Protocol):
@@ -25,9 +26,9 @@ class DerivedFiles(Protocol):
     def close(self) -> None: ...
 
 
-class SqliteDerivedFiles:
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path)
+class SqlDerivedFiles:
+    def __init__(self, db: DatabaseTarget) -> None:
+        self._db, self._owns_db = attach(db)
 
     def register(self, path: Path, customer_id: str, source: str, now: datetime) -> None:
         with self._db.write() as conn:
@@ -54,4 +55,5 @@ class SqliteDerivedFiles:
         return removed
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()

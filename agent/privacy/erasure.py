@@ -8,15 +8,15 @@ a keyed token of the customer id, what was removed, when and by whom.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.audit.chain import append_entry
-from agent.stores.sqlite import SqliteDatabase, to_micros
+from agent.stores.database import DatabaseTarget, attach
+from agent.stores.sqlite import to_micros
 
-__all__ = ["ErasureLog", "ErasureReceipt", "SqliteErasureLog"]
+__all__ = ["ErasureLog", "ErasureReceipt", "SqlErasureLog"]
 
 
 class ErasureReceipt(BaseModel):
@@ -53,11 +53,11 @@ class ErasureLog(Protocol):
     def close(self) -> None: ...
 
 
-class SqliteErasureLog:
+class SqlErasureLog:
     """Append-only erasure receipts (``erasures`` table)."""
 
-    def __init__(self, path: Path) -> None:
-        self._db = SqliteDatabase(path)
+    def __init__(self, db: DatabaseTarget) -> None:
+        self._db, self._owns_db = attach(db)
 
     def append(self, receipt: ErasureReceipt) -> ErasureReceipt:
         with self._db.write() as conn:
@@ -86,4 +86,5 @@ class SqliteErasureLog:
         return [ErasureReceipt.model_validate_json(body) for (body,) in rows]
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()

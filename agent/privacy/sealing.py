@@ -5,10 +5,13 @@ table, becomes unreadable while the rows and their hashes stay."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
+from typing import TYPE_CHECKING
 
 from agent.privacy.cipher import SEALED_PREFIX, RecordCipher
+
+if TYPE_CHECKING:  # the stores import the seal: types only, no cycle
+    from agent.stores.database import Connection
 
 __all__ = ["CustomerSeal", "KeyDestroyed"]
 
@@ -23,7 +26,7 @@ class CustomerSeal:
     def __init__(self, cipher: RecordCipher | None) -> None:
         self._cipher = cipher
 
-    def seal(self, conn: sqlite3.Connection, customer_id: str, body: str, bound_to: str) -> str:
+    def seal(self, conn: Connection, customer_id: str, body: str, bound_to: str) -> str:
         """The body sealed with the customer's key (created on first use, in ``conn``'s
         transaction), bound to the row's id so it cannot be moved to another row."""
         if self._cipher is None:
@@ -32,7 +35,7 @@ class CustomerSeal:
         assert key is not None
         return self._cipher.seal(key, body.encode(), bound_to)
 
-    def open(self, conn: sqlite3.Connection, customer_id: str, body: str, bound_to: str) -> str:
+    def open(self, conn: Connection, customer_id: str, body: str, bound_to: str) -> str:
         """The body as written; raises KeyDestroyed when it is sealed and cannot be opened."""
         if not body.startswith(SEALED_PREFIX):
             return body
@@ -43,12 +46,12 @@ class CustomerSeal:
             raise KeyDestroyed(f"customer {customer_id!r} was erased")
         return self._cipher.open(key, body, bound_to).decode()
 
-    def destroy(self, conn: sqlite3.Connection, customer_id: str) -> bool:
+    def destroy(self, conn: Connection, customer_id: str) -> bool:
         """Delete the customer's key (in ``conn``'s transaction); False when there was none."""
         deleted = conn.execute("DELETE FROM customer_keys WHERE customer_id = ?", (customer_id,))
         return deleted.rowcount > 0
 
-    def _key(self, conn: sqlite3.Connection, customer_id: str, *, create: bool) -> bytes | None:
+    def _key(self, conn: Connection, customer_id: str, *, create: bool) -> bytes | None:
         assert self._cipher is not None
         row = conn.execute(
             "SELECT wrapped FROM customer_keys WHERE customer_id = ?", (customer_id,)

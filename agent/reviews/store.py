@@ -3,16 +3,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from agent.audit.chain import append_entry
 from agent.privacy import RecordCipher
 from agent.privacy.sealing import CustomerSeal, KeyDestroyed
 from agent.reviews.models import ErasedReview, LoggedReview, ReviewRecordV1, Verdict
+from agent.stores.database import Connection, DatabaseTarget, attach
 from agent.stores.page import (
     CursorKey,
     InvalidCursor,
@@ -21,9 +20,9 @@ from agent.stores.page import (
     decode_cursor,
     encode_cursor,
 )
-from agent.stores.sqlite import SqliteDatabase, from_micros, to_micros
+from agent.stores.sqlite import from_micros, to_micros
 
-__all__ = ["ReviewQuery", "ReviewStore", "SqliteReviewStore"]
+__all__ = ["ReviewQuery", "ReviewStore", "SqlReviewStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +68,9 @@ def _tags_column(tags: list[str]) -> str:
     return "," + ",".join(tags) + "," if tags else ""
 
 
-class SqliteReviewStore:
-    def __init__(self, path: Path, *, cipher: RecordCipher | None = None) -> None:
-        self._db = SqliteDatabase(path)
+class SqlReviewStore:
+    def __init__(self, db: DatabaseTarget, *, cipher: RecordCipher | None = None) -> None:
+        self._db, self._owns_db = attach(db)
         self._seal = CustomerSeal(cipher)
 
     def append(self, review: ReviewRecordV1) -> ReviewRecordV1:
@@ -141,9 +140,10 @@ class SqliteReviewStore:
         return Page[LoggedReview](items=items, next_cursor=next_cursor)
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()
 
-    def _logged(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> LoggedReview:
+    def _logged(self, conn: Connection, row: tuple[Any, ...]) -> LoggedReview:
         review_id, decision_id, customer_id, verdict, reviewer, tags, created_us, body = row
         try:
             return ReviewRecordV1.model_validate_json(

@@ -1,18 +1,19 @@
 """Stores behind small Protocols: customers (profiles, events) and the append-only decision log.
 
-SQLite (WAL, one connection per thread) is the embedded backend; every backend must pass the
-conformance tests in ``tests/agent/stores``.
+Each store is one SQL implementation over a :class:`~agent.stores.database.Database`: SQLite
+(WAL, one connection per thread; the embedded default) or PostgreSQL (a psycopg 3 pool;
+``NEXTBEST_DATABASE_URL``). Both pass the same conformance tests in ``tests/agent/stores``.
 """
 
 from __future__ import annotations
 
-from agent.stores.customers import CustomerNotFoundError, CustomerStore, SqliteCustomerStore
+from agent.stores.customers import CustomerNotFoundError, CustomerStore, SqlCustomerStore
 from agent.stores.decision_log import (
     DecisionLog,
     DecisionQuery,
     DuplicateDecisionError,
     IdempotencyConflict,
-    SqliteDecisionLog,
+    SqlDecisionLog,
 )
 from agent.stores.page import InvalidCursor, Page
 from agent.stores.sqlite import StoreClosedError
@@ -26,7 +27,7 @@ __all__ = [
     "IdempotencyConflict",
     "InvalidCursor",
     "Page",
-    "SqliteCustomerStore",
-    "SqliteDecisionLog",
+    "SqlCustomerStore",
+    "SqlDecisionLog",
     "StoreClosedError",
 ]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
 from agent.events import Event, scrub_event
 from agent.profile import Profile
+from agent.stores.database import DatabaseTarget, attach
 from agent.stores.page import CursorKey, Page, check_limit, decode_cursor, encode_cursor
-from agent.stores.sqlite import SqliteDatabase, to_micros
+from agent.stores.sqlite import to_micros
 
-__all__ = ["CustomerNotFoundError", "CustomerStore", "SqliteCustomerStore"]
+__all__ = ["CustomerNotFoundError", "CustomerStore", "SqlCustomerStore"]
 
 
 class CustomerNotFoundError(LookupError):
@@ -62,11 +62,11 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class SqliteCustomerStore:
-    """CustomerStore on a SQLite file (``profiles`` and ``events`` tables)."""
+class SqlCustomerStore:
+    """CustomerStore on the SQL database, SQLite or PostgreSQL (``profiles`` and ``events``)."""
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] = _utc_now) -> None:
-        self._db = SqliteDatabase(path)
+    def __init__(self, db: DatabaseTarget, *, clock: Callable[[], datetime] = _utc_now) -> None:
+        self._db, self._owns_db = attach(db)
         self._clock = clock
 
     def put_profile(self, profile: Profile) -> bool:
@@ -144,7 +144,7 @@ class SqliteCustomerStore:
                 "  SELECT body, ts_us, event_id FROM events"
                 "  WHERE customer_id = ? AND ts_us >= ?"
                 "  ORDER BY ts_us DESC, event_id DESC LIMIT ?"
-                ") ORDER BY ts_us, event_id",
+                ") AS recent ORDER BY ts_us, event_id",
                 (customer_id, to_micros(since), limit),
             )
             .fetchall()
@@ -179,4 +179,5 @@ class SqliteCustomerStore:
         return deleted
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()

@@ -7,10 +7,8 @@ elsewhere that point at a decision. The columns history queries need are derived
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import astuple, fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -19,6 +17,7 @@ from agent.audit.chain import append_entry
 from agent.privacy import SEALED_PREFIX, RecordCipher
 from agent.privacy.sealing import CustomerSeal, KeyDestroyed
 from agent.record import DecisionRecordV1
+from agent.stores.database import Connection, DatabaseTarget, IntegrityError, attach
 from agent.stores.decision_columns import DecisionColumns, VerdictRow, columns_of, verdict_rows
 from agent.stores.decision_query import DecisionQuery
 from agent.stores.page import (
@@ -29,7 +28,7 @@ from agent.stores.page import (
     decode_cursor,
     encode_cursor,
 )
-from agent.stores.sqlite import SqliteDatabase, to_micros
+from agent.stores.sqlite import to_micros
 from tools import ActionType
 
 __all__ = [
@@ -40,7 +39,7 @@ __all__ = [
     "IdempotencyConflict",
     "LoggedDecision",
     "RecordErased",
-    "SqliteDecisionLog",
+    "SqlDecisionLog",
 ]
 
 
@@ -157,16 +156,16 @@ def _where(q: DecisionQuery) -> tuple[list[str], list[str | int]]:
     return clauses, params
 
 
-class SqliteDecisionLog:
-    """DecisionLog on a SQLite file (``decisions`` table).
+class SqlDecisionLog:
+    """DecisionLog on the SQL database, SQLite or PostgreSQL (``decisions`` table).
 
     With a ``cipher``, each record is stored sealed with its customer's key (kept wrapped in
     ``customer_keys``); ``shred`` destroys that key, and the customer's records become
     unreadable while their rows, columns and hashes stay.
     """
 
-    def __init__(self, path: Path, *, cipher: RecordCipher | None = None) -> None:
-        self._db = SqliteDatabase(path)
+    def __init__(self, db: DatabaseTarget, *, cipher: RecordCipher | None = None) -> None:
+        self._db, self._owns_db = attach(db)
         self._seal = CustomerSeal(cipher)
 
     def append(self, record: DecisionRecordV1) -> DecisionRecordV1:
@@ -181,7 +180,7 @@ class SqliteDecisionLog:
             )
             try:
                 conn.execute(_INSERT, (*astuple(columns), body))
-            except sqlite3.IntegrityError:
+            except IntegrityError:
                 raise DuplicateDecisionError(
                     f"decision {record.decision_id!r} is already in the log"
                 ) from None
@@ -238,10 +237,11 @@ class SqliteDecisionLog:
         return int(sealed)
 
     def close(self) -> None:
-        self._db.close()
+        if self._owns_db:
+            self._db.close()
 
     def _open(
-        self, conn: sqlite3.Connection, decision_id: str, customer_id: str, body: str
+        self, conn: Connection, decision_id: str, customer_id: str, body: str
     ) -> DecisionRecordV1:
         try:
             return DecisionRecordV1.model_validate_json(
@@ -250,7 +250,7 @@ class SqliteDecisionLog:
         except KeyDestroyed as exc:
             raise RecordErased(decision_id, str(exc)) from None
 
-    def _logged(self, conn: sqlite3.Connection, row: tuple[Any, ...]) -> LoggedDecision:
+    def _logged(self, conn: Connection, row: tuple[Any, ...]) -> LoggedDecision:
         decision_id, customer_id, created, kind, action, mode, safe, approval, body = row
         try:
             return self._open(conn, decision_id, customer_id, body)
@@ -266,9 +266,7 @@ class SqliteDecisionLog:
                 approval_required=bool(approval),
             )
 
-    def _by_key(
-        self, conn: sqlite3.Connection, customer_id: str, key: str
-    ) -> DecisionRecordV1 | None:
+    def _by_key(self, conn: Connection, customer_id: str, key: str) -> DecisionRecordV1 | None:
         row = conn.execute(
             "SELECT decision_id, customer_id, record FROM decisions"
             " WHERE customer_id = ? AND idempotency_key = ?",

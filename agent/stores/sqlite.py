@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 from agent.stores.schema import migrate
 
@@ -83,8 +84,17 @@ class SqliteDatabase:
     def path(self) -> Path:
         return self._path
 
+    @property
+    def dialect(self) -> Literal["sqlite"]:
+        return "sqlite"
+
+    @property
+    def location(self) -> str:
+        return str(self._path)
+
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection, opened on first use."""
+        """This thread's connection for reads, opened on first use (autocommit: each
+        statement sees what was committed)."""
         if self._closed:
             raise StoreClosedError(f"the store on {str(self._path)!r} is closed")
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

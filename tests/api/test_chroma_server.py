@@ -92,8 +92,11 @@ def test_two_services_share_the_playbook_store(chroma: int, tmp_path: Path) -> N
 
 
 @contextmanager
-def _serving(chroma: int, data_dir: Path, workers: int) -> Iterator[str]:
-    """``nextbest serve --demo`` with ``workers`` processes on the Chroma server; its base URL."""
+def _serving(
+    chroma: int, data_dir: Path, workers: int, database_url: str | None = None
+) -> Iterator[str]:
+    """``nextbest serve --demo`` with ``workers`` processes on the Chroma server (and the
+    stores in PostgreSQL when a URL is given); its base URL."""
     port = _free_port()
     env = os.environ | {
         "NEXTBEST_DATA_DIR": str(data_dir),
@@ -104,6 +107,8 @@ def _serving(chroma: int, data_dir: Path, workers: int) -> Iterator[str]:
         "NEXTBEST_CHROMA_PORT": str(chroma),
         "NEXTBEST_RATE_LIMIT_PER_S": "0",
     }
+    if database_url is not None:
+        env["NEXTBEST_DATABASE_URL"] = database_url
     nextbest = str(Path(sys.executable).with_name("nextbest"))
     server = subprocess.Popen(
         [nextbest, "serve", "--demo", "--lookalikes", "0"],
@@ -134,7 +139,15 @@ def test_serve_with_two_workers_decides_through_the_chroma_server(
         assert len(listed["items"]) == len(customers)  # both workers log to the one database
 
 
-def test_four_workers_never_overspend_one_customers_budget(chroma: int, tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """The stores in SQLite files (a flock per customer) or in PostgreSQL (an advisory lock)."""
+    return None if request.param == "sqlite" else str(request.getfixturevalue("pg_url"))
+
+
+def test_four_workers_never_overspend_one_customers_budget(
+    chroma: int, tmp_path: Path, database_url: str | None
+) -> None:
     """200 decisions at once for one customer whose best action is an offer, spread over four
     worker processes: the incentive budget (2 per 90 days, reservations included) holds."""
 
@@ -144,7 +157,7 @@ def test_four_workers_never_overspend_one_customers_budget(chroma: int, tmp_path
             body = {"customer_id": "c13_amehta"}
             return await asyncio.gather(*(client.post("/v1/decide", json=body) for _ in range(200)))
 
-    with _serving(chroma, tmp_path / "data", workers=4) as base:
+    with _serving(chroma, tmp_path / "data", workers=4, database_url=database_url) as base:
         responses = asyncio.run(burst(base))
     assert [r.status_code for r in responses] == [200] * 200
     offers = [r for r in responses if r.json()["action"]["type"] == "offer_incentive"]

@@ -33,8 +33,9 @@ HOOK = "https://hooks.example.com/nextbest"
 SECRET = b"0123456789abcdef0123"
 
 
-def _build(data_dir: Path) -> Decider:
-    return Decider.build(Settings(data_dir=data_dir).to_agent_config(), clock=lambda: NOW)
+def _build(data_dir: Path, database_url: str | None = None) -> Decider:
+    settings = Settings(data_dir=data_dir, database_url=database_url)
+    return Decider.build(settings.to_agent_config(), clock=lambda: NOW)
 
 
 @pytest.fixture
@@ -63,21 +64,26 @@ async def _waiting(decider: Decider) -> DecisionRecordV1:
     return record
 
 
-def test_a_paused_approval_survives_a_restart(tmp_path: Path) -> None:
-    first = _build(tmp_path)
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_paused_approval_survives_a_restart(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """On SQLite the thread waits in approvals.db; on PostgreSQL, beside the stores."""
+    url = str(request.getfixturevalue("pg_url")) if backend == "postgres" else None
+    first = _build(tmp_path, url)
     asyncio.run(seed(first, NOW))
     record = asyncio.run(_waiting(first))
     approval_id = record.approval_id
     assert approval_id is not None
     first.close()
 
-    graph = ApprovalGraph(tmp_path / "approvals.db")  # what a new process finds on disk
+    graph = ApprovalGraph(url or tmp_path / "approvals.db")  # what a new process finds
     try:
         assert graph.waiting(approval_id)
     finally:
         graph.close()
 
-    second = _build(tmp_path)
+    second = _build(tmp_path, url)
     try:
         approved = asyncio.run(
             second.approvals.decide(approval_id, "approved", reason="ok", actor="lead")

@@ -15,13 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from agent.audit.chain import CHAINED, GENESIS, entry_hash, payload_hash, select_payload
 from agent.audit.checkpoint import NoteSigner
-from agent.audit.store import CheckpointRefused, SqliteAuditLog
+from agent.audit.store import CheckpointRefused, SqlAuditLog
 from agent.outcomes import OutcomeIn
-from agent.outcomes.store import SqliteOutcomeStore
-from agent.privacy.erasure import ErasureReceipt, SqliteErasureLog
+from agent.outcomes.store import SqlOutcomeStore
+from agent.privacy.erasure import ErasureReceipt, SqlErasureLog
 from agent.reviews import ReviewRecordV1
-from agent.reviews.store import SqliteReviewStore
-from agent.stores.decision_log import SqliteDecisionLog
+from agent.reviews.store import SqlReviewStore
+from agent.stores.decision_log import SqlDecisionLog
 from tests.agent.stores.conftest import CIPHER
 from tests.factories import NOW
 from tools import ActionType
@@ -36,23 +36,23 @@ SIGNER = NoteSigner("nextbest.test/audit", Ed25519PrivateKey.from_private_bytes(
 class Log:
     path: Path
     decisions: list[str]
-    audit: SqliteAuditLog
+    audit: SqlAuditLog
 
     def raw(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, isolation_level=None)
 
 
 def _fill(path: Path, make_record: MakeRecord, *, sealed: bool) -> list[str]:
-    log = SqliteDecisionLog(path, cipher=CIPHER if sealed else None)
-    outcomes = SqliteOutcomeStore(path)
-    erasures = SqliteErasureLog(path)
+    log = SqlDecisionLog(path, cipher=CIPHER if sealed else None)
+    outcomes = SqlOutcomeStore(path)
+    erasures = SqlErasureLog(path)
     ids = []
     for n in range(6):
         at = NOW + timedelta(minutes=n)
         record = log.append(make_record(customer_id=f"cus_{n % 2}", created_at=at))
         ids.append(record.decision_id)
         outcomes.append([(record.decision_id, OutcomeIn(id="x", type="executed"))], now=at)
-    reviews = SqliteReviewStore(path, cipher=CIPHER if sealed else None)
+    reviews = SqlReviewStore(path, cipher=CIPHER if sealed else None)
     reviews.append(
         ReviewRecordV1(
             review_id="rev_1",
@@ -89,7 +89,7 @@ def log(request: pytest.FixtureRequest, tmp_path: Path, make_record: MakeRecord)
     path = tmp_path / "nextbest.db"
     ids = _fill(path, make_record, sealed=request.param != "plaintext")
     workers = 3 if "worker" in request.param else 1
-    audit = SqliteAuditLog(path, signer=SIGNER, workers=workers, parallel_from=0)
+    audit = SqlAuditLog(path, signer=SIGNER, workers=workers, parallel_from=0)
     assert audit.checkpoint(SIGNER, SIGNER.name, NOW) is not None
     yield Log(path=path, decisions=ids, audit=audit)
     audit.close()
@@ -243,8 +243,8 @@ def test_every_checkpoint_is_checked_across_the_slices(
     """Checkpoints signed as the chain grew, checked by workers that each grow one aligned
     slice of the Merkle tree: all hold, and an entry cut out fails the later ones."""
     path = tmp_path / "nextbest.db"
-    log = SqliteDecisionLog(path)
-    audit = SqliteAuditLog(path, signer=SIGNER, workers=3, parallel_from=0)
+    log = SqlDecisionLog(path)
+    audit = SqlAuditLog(path, signer=SIGNER, workers=3, parallel_from=0)
     for n in range(11):
         log.append(make_record(created_at=NOW + timedelta(minutes=n)))
         if n in {0, 3, 4, 7, 10}:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from agent.audit.store import SqliteAuditLog
+from agent.audit.store import SqlAuditLog
 from agent.outcomes import OutcomeIn
-from agent.outcomes.store import SqliteOutcomeStore
-from agent.stores.customers import SqliteCustomerStore
+from agent.outcomes.store import SqlOutcomeStore
+from agent.stores.customers import SqlCustomerStore
 from agent.stores.decision_columns import DecisionColumns, columns_of
-from agent.stores.decision_log import SqliteDecisionLog
+from agent.stores.decision_log import SqlDecisionLog
 from agent.stores.schema import MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError
 from agent.stores.sqlite import SqliteDatabase, StoreClosedError, from_micros, to_micros
 from policies.verdict import Outcome
@@ -32,7 +32,7 @@ def _raw(path: Path) -> sqlite3.Connection:
 
 
 def test_decisions_refuse_raw_update_and_delete(db_path: Path, make_record: MakeRecord) -> None:
-    log = SqliteDecisionLog(db_path)
+    log = SqlDecisionLog(db_path)
     record = make_record()
     log.append(record)
     raw = _raw(db_path)
@@ -64,14 +64,14 @@ def test_both_stores_share_one_file_and_reopen_idempotently(
     tmp_path: Path, make_record: MakeRecord
 ) -> None:
     path = tmp_path / "nested" / "nextbest.db"
-    customers = SqliteCustomerStore(path)
-    decisions = SqliteDecisionLog(path)
+    customers = SqlCustomerStore(path)
+    decisions = SqlDecisionLog(path)
     customers.put_profile(profile(customer_id="cus_1"))
     decisions.append(make_record())
     customers.close()
     decisions.close()
 
-    again = SqliteDecisionLog(path)  # schema already there: opening changes nothing
+    again = SqlDecisionLog(path)  # schema already there: opening changes nothing
     assert again.get("dec_000001") is not None
     again.close()
     raw = _raw(path)
@@ -85,18 +85,18 @@ def test_a_newer_schema_is_refused(db_path: Path) -> None:
     raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     raw.close()
     with pytest.raises(SchemaTooNewError, match="newer than this code"):
-        SqliteCustomerStore(db_path)
+        SqlCustomerStore(db_path)
 
 
 def test_concurrent_opens_of_a_new_file(db_path: Path) -> None:
     errors: list[BaseException] = []
-    opened: list[SqliteDecisionLog] = []
+    opened: list[SqlDecisionLog] = []
     barrier = threading.Barrier(6)
 
     def open_one() -> None:
         barrier.wait()
         try:
-            opened.append(SqliteDecisionLog(db_path))
+            opened.append(SqlDecisionLog(db_path))
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -112,7 +112,7 @@ def test_concurrent_opens_of_a_new_file(db_path: Path) -> None:
 
 
 def test_closed_store_refuses_work_on_every_thread(db_path: Path) -> None:
-    store = SqliteCustomerStore(db_path)
+    store = SqlCustomerStore(db_path)
     store.put_profile(profile(customer_id="cus_1"))
     store.close()
     store.close()  # idempotent
@@ -126,7 +126,7 @@ def test_closed_store_refuses_work_on_every_thread(db_path: Path) -> None:
     assert isinstance(failures[0], StoreClosedError)
 
 
-def _capture(store: SqliteCustomerStore, failures: list[BaseException]) -> None:
+def _capture(store: SqlCustomerStore, failures: list[BaseException]) -> None:
     try:
         store.get_profile("cus_1")
     except BaseException as exc:  # collected and asserted by the caller
@@ -161,8 +161,8 @@ def test_a_failed_write_leaves_nothing_behind(db_path: Path) -> None:
 def test_outcomes_and_verdict_rows_refuse_raw_update_and_delete(
     db_path: Path, make_record: MakeRecord
 ) -> None:
-    log = SqliteDecisionLog(db_path)
-    outcomes = SqliteOutcomeStore(db_path)
+    log = SqlDecisionLog(db_path)
+    outcomes = SqlOutcomeStore(db_path)
     record = log.append(make_record(outcome=Outcome.MODIFY))
     outcomes.append([(record.decision_id, OutcomeIn(id="o1", type="executed"))], now=NOW)
     raw = _raw(db_path)
@@ -206,7 +206,7 @@ def test_a_version_1_file_is_upgraded_and_its_rows_filled(
     raw.execute("COMMIT")
     raw.close()
 
-    log = SqliteDecisionLog(db_path)  # opening migrates
+    log = SqlDecisionLog(db_path)  # opening migrates
     raw = _raw(db_path)
     try:
         names = [f.name for f in fields(DecisionColumns)]
@@ -227,7 +227,7 @@ def test_a_version_1_file_is_upgraded_and_its_rows_filled(
         raw.close()
     assert log.get(record.decision_id) == record
     log.close()
-    audit = SqliteAuditLog(db_path)
+    audit = SqlAuditLog(db_path)
     report = audit.verify()
     audit.close()
     assert report.ok, report.problems
@@ -238,7 +238,7 @@ def test_sealed_rows_hold_no_plaintext_and_files_are_private(
     tmp_path: Path, make_record: MakeRecord
 ) -> None:
     data = tmp_path / "data"
-    log = SqliteDecisionLog(data / "nextbest.db", cipher=CIPHER)
+    log = SqlDecisionLog(data / "nextbest.db", cipher=CIPHER)
     record = log.append(make_record(customer_id="cus_sealed"))
     raw = _raw(data / "nextbest.db")
     try:
