@@ -28,6 +28,8 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from agent.stores.postgres import CONNECT
+
 __all__ = ["CustomerLocks", "advisory_key"]
 
 _LOCK_CLASS = 0x6E62  # "nb": the first key of the two-key advisory locks, nextbest's own
@@ -62,7 +64,7 @@ class CustomerLocks:
                 database_url,
                 min_size=1,
                 max_size=pool_size,
-                kwargs={"autocommit": True},
+                kwargs=CONNECT,
                 name="nextbest-locks",
                 open=True,
             )

@@ -34,6 +34,7 @@ from psycopg import sql
 from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool
 
+from agent.stores.postgres import CONNECT
 from agent.stores.sqlite import private_file
 
 __all__ = ["ApprovalGraph", "ApprovalState", "Releaser"]
@@ -74,7 +75,7 @@ def _after_hold(state: ApprovalState) -> str:
 def _saver_schema(url: str) -> str:
     """The schema of LangGraph's tables, beside the stores' (whose ``checkpoints`` table, the
     audit log's, would clash with LangGraph's): ``<the stores' schema>_approvals``."""
-    with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+    with psycopg.connect(url, **CONNECT, connect_timeout=10) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
         row = conn.execute("SELECT current_schema()").fetchone()
         schema = f"{row[0] if row and row[0] else 'public'}_approvals"
@@ -99,7 +100,7 @@ class ApprovalGraph:
                 where,
                 min_size=1,
                 max_size=4,
-                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+                kwargs={**CONNECT, "prepare_threshold": 0, "row_factory": dict_row},
                 configure=configure,
                 open=True,
                 name="nextbest-approvals",

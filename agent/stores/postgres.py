@@ -26,7 +26,11 @@ from agent.stores.database import Cursor, Params
 from agent.stores.pg_schema import migrate_postgres
 from agent.stores.sqlite import StoreClosedError
 
-__all__ = ["WRITE_LOCK", "PgConnection", "PostgresDatabase", "redact_url", "translate"]
+__all__ = ["CONNECT", "WRITE_LOCK", "PgConnection", "PostgresDatabase", "redact_url", "translate"]
+
+CONNECT: dict[str, Any] = {"autocommit": True, "client_encoding": "utf8"}
+"""Options of every nextbest connection: autocommit (transactions are explicit), and text in
+UTF-8 whatever the database's encoding (a SQL_ASCII database would hand text back as bytes)."""
 
 WRITE_LOCK = 0x6E657874_62657374 & 0x7FFF_FFFF_FFFF_FFFF
 """The advisory lock key every write transaction holds ("nextbest")."""
@@ -152,13 +156,13 @@ class PostgresDatabase:
             url,
             min_size=min_size,
             max_size=max(max_size, min_size),
-            kwargs={"autocommit": True},
+            kwargs=CONNECT,
             configure=_configure,
             name="nextbest",
             open=False,
         )
         # a direct connection first: an unreachable server fails at once, and by name
-        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+        with psycopg.connect(url, **CONNECT, connect_timeout=10) as conn:
             migrate_postgres(conn)
         self._pool.open(wait=True, timeout=30)
 

@@ -3,14 +3,19 @@ refusal of newer schemas, migrations racing, and the URL kept out of messages.""
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from psycopg import sql
 
+from agent.stores.customers import SqlCustomerStore
 from agent.stores.pg_schema import PG_SCHEMA_VERSION, schema_version
 from agent.stores.postgres import PostgresDatabase, redact_url, translate
 from agent.stores.schema import SchemaTooNewError
+from tests.factories import profile
 
 
 def test_placeholders_become_psycopg_ones_outside_string_literals() -> None:
@@ -63,3 +68,28 @@ def test_reads_and_writes_see_each_other_across_pools(pg_url: str) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_text_comes_back_as_text_from_a_sql_ascii_database(pg_database: str) -> None:
+    """A database created without an encoding (SQL_ASCII) hands text back as bytes unless the
+    client asks for UTF-8: every nextbest connection does."""
+    name = f"nextbest_ascii_{uuid.uuid4().hex[:8]}"
+    server = psycopg.connect(pg_database, autocommit=True)
+    server.execute(
+        sql.SQL(
+            "CREATE DATABASE {} ENCODING 'SQL_ASCII' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+        ).format(sql.Identifier(name))
+    )
+    try:
+        url = urlsplit(pg_database)._replace(path=f"/{name}").geturl()
+        store = SqlCustomerStore(url)
+        try:
+            store.put_profile(profile(customer_id="cus_zm", name="Zoë Müller"))
+            found = store.get_profile("cus_zm")
+            assert found is not None
+            assert found.name == "Zoë Müller"
+        finally:
+            store.close()
+    finally:
+        server.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        server.close()
