@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from textwrap import shorten
 from typing import Annotated
 
 import typer
@@ -191,8 +192,9 @@ def _policy_lines(record: DecisionRecordV1) -> list[str]:
     for trace in record.proposals:
         for verdict in trace.evaluation.verdicts:
             if verdict.outcome in (Outcome.DENY, Outcome.MODIFY, Outcome.REQUIRE_APPROVAL):
+                what = shorten(describe_call(trace.call), 70, placeholder=" …")
                 lines.append(
-                    f"    {verdict.outcome:<16} {describe_call(trace.call)[:70]}\n"
+                    f"    {verdict.outcome:<16} {what}\n"
                     f"{'':21}{verdict.policy_id}/{verdict.reason_code}: {verdict.message}"
                 )
     return lines
@@ -222,7 +224,9 @@ def _print_demo(customer: DemoCustomer, record: DecisionRecordV1) -> None:
         ]
         typer.echo("   briefing:")
         for item in excerpt:
-            typer.echo(f"    - {item.text[:110]} [{', '.join(item.fact_ids)}]")
+            typer.echo(
+                f"    - {shorten(item.text, 110, placeholder=' …')} [{', '.join(item.fact_ids)}]"
+            )
 
 
 @app.command()

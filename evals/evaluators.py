@@ -269,7 +269,8 @@ class UnsupportedClaims:
             return None
         expected = case.scenario.expect.briefing
         claims = forbidden_claims(briefing, expected.not_claims if expected else [])
-        numbers = unsupported_numbers(briefing, [describe_call(case.record.chosen.call)])
+        chosen = case.record.chosen.call
+        numbers = unsupported_numbers(briefing, [describe_call(chosen), chosen.plain()])
         problems = [f"states {c!r}" for c in claims] + [f"number {n} in no fact" for n in numbers]
         count = len(problems)
         return EvaluatorResult(

@@ -39,6 +39,7 @@ class ApplyGoodwillCredit(ToolCallBase):
         risk=RiskLevel.HIGH,
         reversible=False,
         contacts_customer=False,
+        promises=("credit",),
     )
     type: Literal[ActionType.APPLY_GOODWILL_CREDIT] = Field(
         default=ActionType.APPLY_GOODWILL_CREDIT,
@@ -49,3 +50,6 @@ class ApplyGoodwillCredit(ToolCallBase):
     @property
     def cost(self) -> Decimal:
         return self.args.amount
+
+    def plain(self) -> str:
+        return f"give a goodwill credit of {self.args.amount.normalize():f} {self.args.currency}"

@@ -102,6 +102,11 @@ class ToolSpec(BaseModel):
     contacts_customer: bool = Field(
         description="Whether executing it reaches out to the customer (counts toward contact caps)."
     )
+    promises: tuple[str, ...] = Field(
+        default=(),
+        description="Lower-case phrases by which words said to a customer promise this action "
+        "(a talk-track sentence with one of them speaks of it).",
+    )
 
 
 class ToolCallBase(BaseModel):
@@ -128,3 +133,8 @@ class ToolCallBase(BaseModel):
     def cost(self) -> Decimal:
         """Money this action gives away or costs to run (credits, discounts in currency)."""
         return self.spec.base_cost
+
+    def plain(self) -> str:
+        """What the action does, in words for a support agent: no field names, no syntax
+        (``book a phone callback from the claims team``)."""
+        return self.spec.description.rstrip(".").lower()

@@ -46,9 +46,22 @@ class HandoffToAgent(ToolCallBase):
         base_cost=Decimal("6.00"),
         reversible=True,
         contacts_customer=False,
+        promises=(
+            "specialist",
+            "colleague",
+            "transfer you",
+            "put you through",
+            "bringing in",
+            "bring in",
+        ),
     )
     type: Literal[ActionType.HANDOFF_TO_AGENT] = Field(
         default=ActionType.HANDOFF_TO_AGENT,
         description="Which action this is: always handoff_to_agent.",
     )
     args: HandoffToAgentArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        team = self.args.queue.replace("_", " ").replace("-", " ")
+        how = f" on {self.args.channel}" if self.args.channel else ""
+        return f"hand over to the {team} team{how} ({self.args.priority} priority)"

@@ -26,8 +26,12 @@ class HoldOutreach(ToolCallBase):
         risk=RiskLevel.LOW,
         reversible=True,
         contacts_customer=False,
+        promises=("won't contact", "will not contact", "hold off", "pause our"),
     )
     type: Literal[ActionType.HOLD_OUTREACH] = Field(
         default=ActionType.HOLD_OUTREACH, description="Which action this is: always hold_outreach."
     )
     args: HoldOutreachArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        return f"hold all outreach for {self.args.hours} hours"

@@ -25,8 +25,12 @@ class NoAction(ToolCallBase):
         risk=RiskLevel.LOW,
         reversible=True,
         contacts_customer=False,
+        promises=(),
     )
     type: Literal[ActionType.NO_ACTION] = Field(
         default=ActionType.NO_ACTION, description="Which action this is: always no_action."
     )
     args: NoActionArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        return "take no action"

@@ -62,6 +62,7 @@ class OfferIncentive(ToolCallBase):
         risk=RiskLevel.MEDIUM,
         reversible=False,
         contacts_customer=True,
+        promises=("discount", "% off", "free month", "special offer", "offer you"),
     )
     type: Literal[ActionType.OFFER_INCENTIVE] = Field(
         default=ActionType.OFFER_INCENTIVE,
@@ -72,3 +73,14 @@ class OfferIncentive(ToolCallBase):
     @property
     def purpose(self) -> Purpose:
         return Purpose.MARKETING
+
+    def plain(self) -> str:
+        args = self.args
+        if args.kind == "free_months":
+            months = int(args.value)
+            what = f"{months} free month" + ("" if months == 1 else "s")
+        elif args.kind == "percent_discount":
+            what = f"{args.value.normalize():f}% off"
+        else:
+            what = f"{args.value.normalize():f} {args.currency or ''} off".replace("  ", " ")
+        return f"offer {what}"

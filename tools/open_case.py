@@ -34,8 +34,14 @@ class OpenCase(ToolCallBase):
         base_cost=Decimal("2.00"),
         reversible=True,
         contacts_customer=False,
+        promises=("open a case", "opened a case", "raise a case", "ticket", "investigat"),
     )
     type: Literal[ActionType.OPEN_CASE] = Field(
         default=ActionType.OPEN_CASE, description="Which action this is: always open_case."
     )
     args: OpenCaseArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        kind = self.args.case_type.replace("_", " ").replace("-", " ")
+        team = self.args.queue.replace("_", " ").replace("-", " ")
+        return f"open a {kind} case for the {team} team ({self.args.priority} priority)"

@@ -38,9 +38,13 @@ class RecommendArticle(ToolCallBase):
         risk=RiskLevel.LOW,
         reversible=True,
         contacts_customer=False,
+        promises=("article", "help page", "guide"),
     )
     type: Literal[ActionType.RECOMMEND_ARTICLE] = Field(
         default=ActionType.RECOMMEND_ARTICLE,
         description="Which action this is: always recommend_article.",
     )
     args: RecommendArticleArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        return f"point them to help article {self.args.article_id} ({self.args.channel})"

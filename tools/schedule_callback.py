@@ -42,9 +42,14 @@ class ScheduleCallback(ToolCallBase):
         base_cost=Decimal("4.00"),
         reversible=True,
         contacts_customer=True,
+        promises=("call you", "callback", "call back", "ring you"),
     )
     type: Literal[ActionType.SCHEDULE_CALLBACK] = Field(
         default=ActionType.SCHEDULE_CALLBACK,
         description="Which action this is: always schedule_callback.",
     )
     args: ScheduleCallbackArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        team = self.args.queue.replace("_", " ").replace("-", " ")
+        return f"book a phone callback from the {team} team ({self.args.at:%a %d %b %H:%M} UTC)"

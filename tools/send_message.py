@@ -46,8 +46,13 @@ class SendMessage(ToolCallBase):
         risk=RiskLevel.LOW,
         reversible=False,
         contacts_customer=True,
+        promises=("send you", "email you", "text you", "message you"),
     )
     type: Literal[ActionType.SEND_MESSAGE] = Field(
         default=ActionType.SEND_MESSAGE, description="Which action this is: always send_message."
     )
     args: SendMessageArgs = Field(description="The action's arguments.")
+
+    def plain(self) -> str:
+        channel = str(self.args.channel).replace("_", "-")
+        return f"send a {self.args.purpose} message by {channel}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from agent.briefing.facts import FactBook
@@ -15,9 +16,9 @@ from agent.profile import Profile
 from agent.record import ProposalTrace, RankedAction
 from agent.signals.models import Signals
 from policies import Outcome
-from tools import ActionCall
+from tools import CATALOG, ActionCall, ActionType
 
-__all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call"]
+__all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call", "talk_track_for"]
 
 PROBLEM_EVENTS = frozenset(
     {
@@ -89,7 +90,7 @@ def _trying(
             if event is None:
                 continue
             # the event's own content is the fact; how it matched the intent is a signal fact
-            ids.append(book.add("event", event.id, _event_text(event)))
+            ids.append(book.add("event", event.id, _event_fact(event)))
             ids.append(book.add("signal", f"signals.intent.evidence[{event.id}]", evidence.detail))
         items.append(
             BriefingItem(
@@ -112,8 +113,12 @@ def _trying(
     return items
 
 
-def _event_text(event: Event) -> str:
+def _event_fact(event: Event) -> str:
+    """An event as a fact: when, where, its type and properties as recorded, what was said,
+    and for a page read, how long."""
     props = ", ".join(f"{k}={v}" for k, v in event.properties.items() if v is not None)
+    if event.type == "page_view" and _seconds(event):
+        props += f", read for {_duration(_seconds(event))}"
     said = f" \u2014 \u201c{event.text}\u201d" if event.text else ""
     return (
         f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type}"
@@ -122,12 +127,86 @@ def _event_text(event: Event) -> str:
     )
 
 
+def _event_text(event: Event) -> str:
+    """An event in words for the agent: no field names, long messages cut at a word (the
+    whole text is in its fact)."""
+    props = "; ".join(
+        f"{k.replace('_', ' ')}: {v}" for k, v in event.properties.items() if v is not None
+    )
+    said = f" \u2014 \u201c{_excerpt(event.text)}\u201d" if event.text else ""
+    return (
+        f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type.replace('_', ' ')}"
+        + (f" ({props})" if props else "")
+        + said
+    )
+
+
+_EXCERPT = 200
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= _EXCERPT:
+        return text
+    return text[: text.rfind(" ", 0, _EXCERPT)].rstrip(",;:") + " \u2026"
+
+
+_SPOKEN = frozenset({"contact", "chat_message", "survey_response"})
+"""Events whose text is the customer's own words."""
+_MAX_MESSAGES = 3
+_MAX_PAGES = 5
+
+
 def _problems(book: FactBook, events: Sequence[Event]) -> list[BriefingItem]:
-    problems = [e for e in events if e.type in PROBLEM_EVENTS][-_MAX_PROBLEMS:]
-    return [
-        BriefingItem(text=_event_text(e), fact_ids=[book.add("event", e.id, _event_text(e))])
+    """What went wrong, oldest first: errors, failures and transfers on the way, then the
+    customer's latest words (what they said, where and when)."""
+    said = [e for e in events if e.type in _SPOKEN and e.text][-_MAX_MESSAGES:]
+    problems = [e for e in events if e.type in PROBLEM_EVENTS and e not in said][-_MAX_PROBLEMS:]
+    items = [
+        BriefingItem(text=_event_text(e), fact_ids=[book.add("event", e.id, _event_fact(e))])
         for e in problems
     ]
+    for event in said:
+        fid = book.add("event", event.id, _event_fact(event))
+        items.append(
+            BriefingItem(
+                text=f"Said on {event.channel}, {event.ts:%Y-%m-%d %H:%M} UTC: "
+                f"\u201c{_excerpt(event.text or '')}\u201d",
+                fact_ids=[fid],
+            )
+        )
+    return items
+
+
+def _pages(book: FactBook, events: Sequence[Event]) -> list[BriefingItem]:
+    """The pages they read, and for how long: what they already tried on their own."""
+    read = [e for e in events if e.type == "page_view" and _seconds(e) > 0][-_MAX_PAGES:]
+    items = []
+    for event in read:
+        page = str(event.properties.get("page") or "a page")
+        fid = book.add("event", event.id, _event_fact(event))
+        items.append(
+            BriefingItem(
+                text=f"Read {page} for {_duration(_seconds(event))} "
+                f"({event.channel}, {event.ts:%Y-%m-%d %H:%M} UTC).",
+                fact_ids=[fid],
+            )
+        )
+    return items
+
+
+def _seconds(event: Event) -> int:
+    value = event.properties.get("dwell_seconds")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return max(0, int(value))
+
+
+def _duration(seconds: int) -> str:
+    minutes, rest = divmod(seconds, 60)
+    if not minutes:
+        return f"{rest} s"
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
 
 
 def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
@@ -176,30 +255,81 @@ def _cases(book: FactBook, profile: Profile) -> list[BriefingItem]:
 
 
 def _recommended(
-    book: FactBook, chosen: RankedAction, hits: Sequence[PlaybookHit]
+    book: FactBook,
+    chosen: RankedAction,
+    hits: Sequence[PlaybookHit],
+    traces: Sequence[ProposalTrace],
 ) -> tuple[list[BriefingItem], str | None]:
     hit = next((h for h in hits if h.playbook.id == chosen.playbook_id), None)
-    described = describe_call(chosen.call)
+    plain = chosen.call.plain()
     if hit is None:
-        fid = book.add("policy", "safe_default", f"safe default: {described}")
-        return [BriefingItem(text=f"Next: {described}.", fact_ids=[fid])], None
+        fid = book.add("policy", "safe_default", f"safe default: {describe_call(chosen.call)}")
+        return [BriefingItem(text=f"Next: {_capital(plain)}.", fact_ids=[fid])], None
     fid = book.add(
         "playbook", hit.playbook.key, f"playbook {hit.playbook.key}: {hit.playbook.title}"
     )
-    text = f"Next: {described}, per playbook \u201c{hit.playbook.title}\u201d."
+    text = f"Next: {_capital(plain)}, per playbook \u201c{hit.playbook.title}\u201d."
     if chosen.outcome is Outcome.REQUIRE_APPROVAL:
         text += " Needs approval before it runs."
-    return [BriefingItem(text=text, fact_ids=[fid])], hit.playbook.talk_track or None
+    speakable = {chosen.call.type} | {t.call.type for t in traces if _permitted(t)}
+    return [BriefingItem(text=text, fact_ids=[fid])], talk_track_for(
+        hit.playbook.talk_track, speakable
+    )
 
 
-def _do_not(book: FactBook, traces: Sequence[ProposalTrace]) -> list[BriefingItem]:
+def _permitted(trace: ProposalTrace) -> bool:
+    return trace.evaluation.outcome in (Outcome.ALLOW, Outcome.MODIFY)
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_QUOTES = {'"': '"', "\u201c": "\u201d", "'": "'"}
+
+
+def talk_track_for(track: str, speakable: Collection[ActionType]) -> str | None:
+    """The playbook's talk track without the sentences that promise an action other than
+    the chosen one and its permitted alternatives (``speakable``): a track written for the
+    playbook's whole plan must not promise what the guards denied or what was not chosen.
+    A sentence speaks of an action when it holds one of the tool's ``promises`` phrases."""
+    text = track.strip()
+    opening = text[:1]
+    closing = _QUOTES.get(opening)
+    quoted = closing is not None and len(text) > 1 and text.endswith(closing)
+    if quoted:
+        text = text[1:-1].strip()
+    kept = [
+        sentence
+        for sentence in _SENTENCE.split(text)
+        if sentence and _spoken_of(sentence) <= set(speakable)
+    ]
+    if not kept:
+        return None
+    said = " ".join(kept)
+    return f"{opening}{said}{closing}" if quoted else said
+
+
+def _spoken_of(sentence: str) -> set[ActionType]:
+    lowered = sentence.lower()
+    return {
+        action
+        for action, tool in CATALOG.items()
+        if any(phrase in lowered for phrase in tool.spec.promises)
+    }
+
+
+def _do_not(
+    book: FactBook, traces: Sequence[ProposalTrace], chosen: RankedAction
+) -> list[BriefingItem]:
+    """Every action a guard denied or changed, with its reason, once each; an action that
+    another proposal may still take, exactly as it is, is not forbidden here."""
+    allowed = {chosen.call.plain()} | {t.call.plain() for t in traces if _permitted(t)}
     items, seen = [], set()
     for trace in traces:
+        plain = trace.call.plain()
         for verdict in trace.evaluation.verdicts:
             if verdict.outcome not in (Outcome.DENY, Outcome.MODIFY):
                 continue
-            key = (trace.call.type, trace.call.channel, verdict.reason_code)
-            if key in seen:
+            key = (plain, verdict.outcome, verdict.reason_code)
+            if key in seen or (verdict.outcome is Outcome.DENY and plain in allowed):
                 continue
             seen.add(key)
             ref = f"{verdict.policy_id}@{verdict.policy_version}"
@@ -208,10 +338,12 @@ def _do_not(book: FactBook, traces: Sequence[ProposalTrace]) -> list[BriefingIte
                 f"{ref}:{trace.proposal_id}",
                 f"{ref} {verdict.reason_code}: {verdict.message}",
             )
-            verb = "Do not" if verdict.outcome is Outcome.DENY else "Adjusted:"
-            what = describe_call(trace.call)
+            verb = "Do not" if verdict.outcome is Outcome.DENY else "Changed:"
             items.append(
-                BriefingItem(text=f"{verb} {what} \u2014 {verdict.message} ({ref})", fact_ids=[fid])
+                BriefingItem(
+                    text=f"{verb} {plain}: {_sentence(verdict.message)}",
+                    fact_ids=[fid],
+                )
             )
     return items
 
@@ -239,12 +371,12 @@ def compose_briefing(
 ) -> Briefing:
     book = FactBook()
     summary = _summary(book, profile, now)
-    trying = _trying(book, context, signals, events)
+    trying = _trying(book, context, signals, events) + _pages(book, events)
     wrong = _problems(book, events)
     feelings = _feelings(book, signals)
     cases = _cases(book, profile)
-    recommended, talk_track = _recommended(book, chosen, hits)
-    do_not = _do_not(book, traces)
+    recommended, talk_track = _recommended(book, chosen, hits, traces)
+    do_not = _do_not(book, traces, chosen)
     return Briefing(
         briefing_id=new_id("brf", ms=int(now.timestamp() * 1000)),
         decision_id=decision_id,
@@ -261,6 +393,16 @@ def compose_briefing(
         facts=book.facts,
         narrative=_narrative([summary, trying, wrong, feelings, recommended]),
     )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _sentence(text: str) -> str:
+    """A guard's message as a sentence for an agent."""
+    text = text.strip()
+    return _capital(text) + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def _n(count: int, noun: str) -> str:

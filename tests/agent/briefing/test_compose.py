@@ -48,6 +48,17 @@ CUSTOMER = profile(
 )
 EVENTS = [
     Event(
+        id="evt-0",
+        ts=NOW - timedelta(hours=4),
+        channel="web",
+        type="page_view",
+        properties={
+            "page": "/help/billing/duplicate-charges",
+            "page_type": "help",
+            "dwell_seconds": 190,
+        },
+    ),
+    Event(
         id="evt-1",
         ts=NOW - timedelta(hours=3),
         channel="web",
@@ -93,7 +104,9 @@ def _trace(
     )
 
 
-def _compose(chosen_playbook: str | None = PLAYBOOK.id):  # type: ignore[no-untyped-def]
+def _compose(  # type: ignore[no-untyped-def]
+    chosen_playbook: str | None = PLAYBOOK.id, events: list[Event] = EVENTS
+):
     traces = [
         _trace("p1", HANDOFF, Outcome.ALLOW, ReasonCode.OK, "consent"),
         _trace("p2", OFFER, Outcome.DENY, ReasonCode.SUPPRESSED_OPEN_DISPUTE, "suppression"),
@@ -110,7 +123,7 @@ def _compose(chosen_playbook: str | None = PLAYBOOK.id):  # type: ignore[no-unty
         decision_id="dec_1",
         now=NOW,
         profile=CUSTOMER,
-        events=EVENTS,
+        events=events,
         context=RequestContext(direction="inbound", channel="chat", reason="double charge"),
         signals=signals(
             intent="unexpected_charge",
@@ -152,10 +165,48 @@ def test_what_went_wrong_keeps_problems_not_browsing() -> None:
     assert "invoice_viewed" not in texts
 
 
-def test_do_not_names_the_policy_and_the_action() -> None:
-    (item,) = _compose().do_not
-    assert item.text.startswith("Do not offer_incentive")
-    assert "suppression@2026.11.1" in item.text
+def test_do_not_says_the_action_and_the_reason_in_plain_words() -> None:
+    briefing = _compose()
+    (item,) = briefing.do_not
+    assert item.text == "Do not offer 20% off: Suppression says suppressed_open_dispute."
+    (fact,) = [f for f in briefing.facts if f.id in item.fact_ids]
+    assert fact.ref == "suppression@2026.11.1:p2"  # the policy and version, for the audit
+
+
+def test_agent_facing_text_has_no_tool_syntax() -> None:
+    briefing = _compose()
+    texts = [item.text for section in briefing.sections for item in section]
+    texts += [briefing.talk_track or "", briefing.narrative]
+    for text in texts:
+        assert not re.search(r"\w+=\w|\b[a-z]+_[a-z_]+\(|with_briefing", text), text
+    assert briefing.recommended_action[0].text.startswith(
+        "Next: Hand over to the billing team (normal priority)"
+    )
+
+
+def test_the_pages_read_are_listed_with_their_time() -> None:
+    pages = [item.text for item in _compose().trying_to_do if item.text.startswith("Read ")]
+    assert pages == [
+        f"Read /help/billing/duplicate-charges for 3 min 10 s "
+        f"(web, {EVENTS[0].ts:%Y-%m-%d %H:%M} UTC)."
+    ]
+
+
+def test_the_latest_words_are_under_what_went_wrong() -> None:
+    said = [
+        Event(
+            id=f"msg-{n}",
+            ts=NOW - timedelta(minutes=50 - n),
+            channel="chat",
+            type="chat_message",
+            text=f"message {n}",
+        )
+        for n in range(5)
+    ]
+    wrong = [item.text for item in _compose(events=[*EVENTS, *said]).what_went_wrong]
+    quoted = [text for text in wrong if text.startswith("Said on chat")]
+    assert [text.rsplit(" ", 1)[-1] for text in quoted] == ["2\u201d", "3\u201d", "4\u201d"]
+    assert any("transfer" in text for text in wrong)
 
 
 def test_recommended_action_carries_the_talk_track() -> None:
