@@ -26,7 +26,13 @@ from agent.playbooks.parse import PlaybookError
 from agent.service import Decider
 from api.cli_settings import settings_or_exit
 from evals.from_reviews import import_reviews
-from evals.gate import DEFAULT_JOURNEY_TOLERANCE, DEFAULT_TOLERANCE, GateReport, check
+from evals.gate import (
+    DEFAULT_JOURNEY_TOLERANCE,
+    DEFAULT_MIN_ACCURACY,
+    DEFAULT_TOLERANCE,
+    GateReport,
+    check,
+)
 from evals.html import write_html
 from evals.replay import print_replay, replay
 from evals.report import print_summary, write_json
@@ -131,6 +137,9 @@ def run_command(
     journey_tolerance: Annotated[
         float, typer.Option(help="Allowed accuracy drop of any one journey.")
     ] = DEFAULT_JOURNEY_TOLERANCE,
+    min_accuracy: Annotated[
+        float, typer.Option(min=0, max=1, help="The floor of overall action accuracy.")
+    ] = DEFAULT_MIN_ACCURACY,
     save_baseline: Annotated[
         Path | None, typer.Option(help="Write a slim result (no traces) to use as a baseline.")
     ] = None,
@@ -151,7 +160,13 @@ def run_command(
     config = _config(planner, policy_pack)
     stored = _load_baseline(baseline) if baseline is not None else None
     result = _run(loaded, config, planner, playbooks, console)
-    gate = check(result, stored, tolerance=tolerance, journey_tolerance=journey_tolerance)
+    gate = check(
+        result,
+        stored,
+        tolerance=tolerance,
+        journey_tolerance=journey_tolerance,
+        min_accuracy=min_accuracy,
+    )
     # files first: a reader piping the output into `head` still gets them
     if json_path is not None:
         write_json(result, json_path)

@@ -3,14 +3,20 @@
 The gate fails when
 
 - any final action is one a policy forbids (always, with or without a baseline);
-- overall action accuracy dropped by more than ``tolerance`` (default 0.02);
+- overall action accuracy is below the floor ``min_accuracy`` (default 0.90; always);
+- any scenario that passed in the baseline fails now: a scenario passes only when every check
+  on it passes (action, forbidden actions, verdicts, safe default, approval, briefing fact
+  recall, unsupported claims), so each of them gates, whatever the journey's size;
+- overall action accuracy dropped by more than ``tolerance`` (default 0.02: new scenarios
+  that fail);
 - a journey's action accuracy dropped by more than ``journey_tolerance`` (default 0.10: journeys
   hold few scenarios, so one flip moves them a lot);
 - a scenario the baseline has is missing from the run (a suite that shrinks hides regressions);
 - a scenario's run raised (a crash is a bug, as a 500 is).
 
 It lists the scenarios that flipped from pass to fail (and those fixed), so a reviewer sees what
-regressed, not only by how much.
+regressed, not only by how much. A change that is meant to change an outcome updates the
+baseline (``--save-baseline``) in the same commit, where a reviewer sees it.
 """
 
 from __future__ import annotations
@@ -19,8 +25,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evals.result import EvalResultV1
 
-__all__ = ["DEFAULT_JOURNEY_TOLERANCE", "DEFAULT_TOLERANCE", "GateReport", "check"]
+__all__ = [
+    "DEFAULT_JOURNEY_TOLERANCE",
+    "DEFAULT_MIN_ACCURACY",
+    "DEFAULT_TOLERANCE",
+    "GateReport",
+    "check",
+]
 
+DEFAULT_MIN_ACCURACY = 0.90
 DEFAULT_TOLERANCE = 0.02
 DEFAULT_JOURNEY_TOLERANCE = 0.10
 _EPSILON = 1e-9  # rates are rounded to 4 places; a drop equal to the tolerance passes
@@ -68,8 +81,9 @@ def check(
     *,
     tolerance: float = DEFAULT_TOLERANCE,
     journey_tolerance: float = DEFAULT_JOURNEY_TOLERANCE,
+    min_accuracy: float = DEFAULT_MIN_ACCURACY,
 ) -> GateReport:
-    """Judge ``current``; without a baseline only violations (and errors) are checked."""
+    """Judge ``current``; without a baseline, violations, errors and the floor are checked."""
     violations = [s.id for s in current.scenarios if s.violation]
     reasons: list[str] = []
     if violations:
@@ -79,6 +93,11 @@ def check(
     errors = [s.id for s in current.scenarios if s.error is not None]
     if errors:
         reasons.append(f"{len(errors)} scenario(s) raised: {', '.join(errors)}")
+    accuracy = current.metrics.overall.action_accuracy
+    if accuracy < min_accuracy - _EPSILON:
+        reasons.append(
+            f"overall action accuracy {accuracy:.2%} is below the floor of {min_accuracy:.2%}"
+        )
     flipped: list[str] = []
     fixed: list[str] = []
     missing: list[str] = []
@@ -91,6 +110,11 @@ def check(
         fixed = sorted(i for i in after if before.get(i) is False and after[i])
         missing = sorted(set(before) - set(after))
         new = sorted(set(after) - set(before))
+        if flipped:
+            reasons.append(
+                f"{len(flipped)} scenario(s) passed in the baseline and fail now: "
+                f"{', '.join(flipped)}"
+            )
         if missing:
             reasons.append(f"{len(missing)} baseline scenario(s) missing: {', '.join(missing)}")
     return GateReport(
@@ -101,6 +125,6 @@ def check(
         fixed=fixed,
         missing=missing,
         new=new,
-        accuracy=current.metrics.overall.action_accuracy,
+        accuracy=accuracy,
         baseline_accuracy=None if baseline is None else baseline.metrics.overall.action_accuracy,
     )
