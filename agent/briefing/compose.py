@@ -114,31 +114,29 @@ def _trying(
 
 
 def _event_fact(event: Event) -> str:
-    """An event as a fact: when, where, its type and properties as recorded, what was said,
-    and for a page read, how long."""
-    props = ", ".join(f"{k}={v}" for k, v in event.properties.items() if v is not None)
+    """An event as a fact: its type and properties as recorded, the whole text."""
+    return _event_text(event, as_fact=True)
+
+
+def _event_text(event: Event, *, as_fact: bool = False) -> str:
+    """An event in words for the agent: when, where, what, its properties without field
+    syntax, how long a page was read, and what was said (long messages cut at a word; the
+    whole text is in its fact, ``as_fact``)."""
+    if as_fact:
+        what = event.type
+        props = [f"{k}={v}" for k, v in event.properties.items() if v is not None]
+        text = event.text
+    else:
+        what = event.type.replace("_", " ")
+        props = [
+            f"{k.replace('_', ' ')}: {v}" for k, v in event.properties.items() if v is not None
+        ]
+        text = _excerpt(event.text) if event.text else None
     if event.type == "page_view" and _seconds(event):
-        props += f", read for {_duration(_seconds(event))}"
-    said = f" \u2014 \u201c{event.text}\u201d" if event.text else ""
-    return (
-        f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type}"
-        + (f" ({props})" if props else "")
-        + said
-    )
-
-
-def _event_text(event: Event) -> str:
-    """An event in words for the agent: no field names, long messages cut at a word (the
-    whole text is in its fact)."""
-    props = "; ".join(
-        f"{k.replace('_', ' ')}: {v}" for k, v in event.properties.items() if v is not None
-    )
-    said = f" \u2014 \u201c{_excerpt(event.text)}\u201d" if event.text else ""
-    return (
-        f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {event.type.replace('_', ' ')}"
-        + (f" ({props})" if props else "")
-        + said
-    )
+        props.append(f"read for {_duration(_seconds(event))}")
+    said = f" \u2014 \u201c{text}\u201d" if text else ""
+    listed = f" ({'; '.join(props)})" if props else ""
+    return f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {what}{listed}{said}"
 
 
 _EXCERPT = 200
