@@ -13,6 +13,7 @@ from agent.outcomes import ACCOUNTING_EVENTS, Accounting, account, effective_con
 from agent.playbooks.conditions import build_activation
 from agent.profile import Profile
 from agent.record import DecideRequest
+from agent.signals.derive import Reading
 from agent.signals.models import Signals
 from policies import CustomerFacts, PolicyContext
 
@@ -39,6 +40,8 @@ class LoadedContext:
     policy_context: PolicyContext
     activation: dict[str, object]
     accounting: Accounting
+    reading: Reading
+    """The signals with the texts they embedded: retrieval reuses the vectors."""
 
 
 def _merge(stored: list[Event], inline: list[Event]) -> list[Event]:
@@ -99,7 +102,8 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
     since = now - timedelta(days=deps.config.event_lookback_days)
     history = deps.customers.recent_events(customer_id, since=since, limit=deps.config.max_events)
     events = _merge(history, list(request.events))
-    signals = deps.deriver.derive(profile, events, request.context, now)
+    reading = deps.deriver.read(profile, events, request.context, now)
+    signals = reading.signals
     source: Literal["store", "inline"] = "inline" if request.profile is not None else "store"
     accounting = load_accounting(deps, customer_id, list(request.events), now, source)
     policy_context = PolicyContext(
@@ -118,4 +122,5 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
         policy_context=policy_context,
         activation=build_activation(profile, signals, request.context, now),
         accounting=accounting,
+        reading=reading,
     )

@@ -19,11 +19,13 @@ from agent.briefing.compose import compose_briefing
 from agent.briefing.narrative import write_narrative
 from agent.deps import Deps
 from agent.graph.context_loader import load
+from agent.graph.retrieval import query_parts, query_vector
 from agent.graph.state import DecisionState
 from agent.planner.llm import PROMPT_VERSION
 from agent.planner.proposal import Proposal
 from agent.planner.rules import check_conditions
 from agent.planner.safe_default import safe_defaults
+from agent.playbooks.model import PlaybookHit
 from agent.privacy.redact import redact_record
 from agent.rationale import explain
 from agent.record import DecisionRecordV1, PlaybookRef, ProposalTrace, RankedAction
@@ -72,36 +74,26 @@ async def load_context(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[
         "policy_context": loaded.policy_context,
         "activation": loaded.activation,
         "accounting": loaded.accounting,
+        "reading": loaded.reading,
     }
-
-
-def _query(state: DecisionState) -> str:
-    context, signals = state["request"].context, state["signals"]
-    parts = [context.reason or ""]
-    if signals.intent.name:
-        parts.append(signals.intent.name.replace("_", " "))
-    journey = context.journey or signals.journey.journey
-    if journey:
-        parts.append(journey.replace("_", " "))
-    texts = [e.text for e in reversed(state["events"]) if e.text][:2]
-    parts.extend(texts)
-    query = " ".join(p for p in parts if p).strip()
-    return query or "general customer check-in"
 
 
 @timed("retrieve")
 async def retrieve(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
-    deps = runtime.context
-    context, profile = state["request"].context, state["profile"]
-    hits = await asyncio.to_thread(
-        deps.playbooks.search,
-        _query(state),
+    hits = await asyncio.to_thread(_nearest, runtime.context, state)
+    return {"hits": check_conditions(hits, state["activation"])}
+
+
+def _nearest(deps: Deps, state: DecisionState) -> list[PlaybookHit]:
+    context = state["request"].context
+    parts = query_parts(context, state["reading"])
+    return deps.playbooks.nearest(
+        query_vector(parts, deps.embedder),
         k=deps.config.playbooks_k,
         journey=context.journey or state["signals"].journey.journey,
         channel=context.channel if context.direction == "inbound" else None,
-        segment=profile.segment,
+        segment=state["profile"].segment,
     )
-    return {"hits": check_conditions(hits, state["activation"])}
 
 
 def trace_proposal(

@@ -15,6 +15,7 @@ from agent.planner.proposal import PlannerNote, Proposal
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Profile
 from agent.record import DecideRequest, DecisionRecordV1, Mode, ProposalTrace, RankedAction
+from agent.signals.derive import Reading
 from agent.signals.models import Signals
 from policies import PolicyContext
 
@@ -47,6 +48,8 @@ class DecisionState(TypedDict, total=False):
     profile_source: Literal["store", "inline"]
     events: list[Event]
     signals: Signals
+    reading: Reading
+    """``signals`` with the texts they embedded (retrieve reuses the vectors)."""
     policy_context: PolicyContext
     activation: dict[str, object]
     accounting: Accounting

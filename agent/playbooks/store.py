@@ -7,7 +7,7 @@ embedding function (which downloads a model) never runs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -48,7 +48,7 @@ def _is_new(playbook: Playbook, stored: dict[str, dict[int, dict[str, Any]]]) ->
     return playbook.version not in stored[playbook.id]
 
 
-def _vectors(rows: list[list[float]]) -> Embeddings:
+def _vectors(rows: Sequence[Sequence[float]]) -> Embeddings:
     return cast(Embeddings, [np.asarray(row, dtype=np.float32) for row in rows])
 
 
@@ -91,6 +91,10 @@ class PlaybookStore:
         self._swap = threading.Lock()
         """Held while an ingest writes, and while a reader reads: readers see the set before
         the ingest or after it, never half of it."""
+        self._filled = False
+        """Seen to hold a playbook: queries no longer count first."""
+        self._playbooks: dict[str, Playbook] = {}
+        """Parsed playbooks by id, version and content hash."""
 
     @classmethod
     def embedded(
@@ -177,8 +181,22 @@ class PlaybookStore:
         channel: Channel | None = None,
         segment: str | None = None,
     ) -> list[PlaybookHit]:
-        """Nearest active playbooks. A journey filter keeps that journey's playbooks and the
-        ``general`` ones (which apply to every journey); when it finds nothing it is dropped."""
+        """Nearest active playbooks to a text: :meth:`nearest` to its embedding."""
+        vector = self._embedder.embed([query])[0]
+        return self.nearest(vector, k=k, journey=journey, channel=channel, segment=segment)
+
+    def nearest(
+        self,
+        vector: Sequence[float],
+        *,
+        k: int = 5,
+        journey: str | None = None,
+        channel: Channel | None = None,
+        segment: str | None = None,
+    ) -> list[PlaybookHit]:
+        """Nearest active playbooks to a unit vector of this store's embedding model. A
+        journey filter keeps that journey's playbooks and the ``general`` ones (which apply to
+        every journey); when it finds nothing it is dropped."""
         base: list[dict[str, Any]] = [{"active": True}]
         if channel is not None:
             base.append({f"ch_{Channel(channel).value}": True})
@@ -186,7 +204,6 @@ class PlaybookStore:
             base.append({"$or": [{"seg_any": True}, {f"seg_{segment}": True}]})
         else:
             base.append({"seg_any": True})
-        vector = self._embedder.embed([query])[0]
         hits: list[PlaybookHit] = []
         if journey is not None:
             journeys = sorted({journey, GENERAL_JOURNEY})
@@ -194,12 +211,15 @@ class PlaybookStore:
         return hits or self._query(vector, k, base)
 
     def _query(
-        self, vector: list[float], k: int, filters: list[dict[str, Any]]
+        self, vector: Sequence[float], k: int, filters: list[dict[str, Any]]
     ) -> list[PlaybookHit]:
         where: dict[str, Any] = filters[0] if len(filters) == 1 else {"$and": filters}
         with self._swap:
-            if self._collection.count() == 0:
-                return []
+            if not self._filled:
+                # an empty collection cannot be queried; once filled it stays so (no deletes)
+                if self._collection.count() == 0:
+                    return []
+                self._filled = True
             result = self._collection.query(
                 query_embeddings=_vectors([vector]),
                 n_results=k,
@@ -210,13 +230,22 @@ class PlaybookStore:
         distances = (result["distances"] or [[]])[0]
         hits: dict[str, PlaybookHit] = {}
         for meta, distance in zip(metadatas, distances, strict=True):
-            playbook = Playbook.model_validate_json(str(meta["json"]))
+            playbook = self._parsed(meta)
             seen = hits.get(playbook.id)
             # while an ingest swaps versions, two can be active for a moment: keep the newest
             if seen is None or seen.playbook.version < playbook.version:
                 score = min(1.0, max(0.0, 1.0 - float(distance)))
                 hits[playbook.id] = PlaybookHit(playbook=playbook, score=score)
         return sorted(hits.values(), key=lambda h: h.score, reverse=True)
+
+    def _parsed(self, meta: Mapping[str, Any]) -> Playbook:
+        """The playbook a row's metadata holds, parsed once per content (they are immutable)."""
+        key = f"{meta['pid']}@{meta['version']}#{meta['content_hash']}"
+        playbook = self._playbooks.get(key)
+        if playbook is None:
+            playbook = Playbook.model_validate_json(str(meta["json"]))
+            self._playbooks[key] = playbook
+        return playbook
 
     def get(self, playbook_id: str, version: int | None = None) -> Playbook | None:
         """A playbook by id: the active version, or the exact one asked for."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from agent.signals.cues import TextCue, text_cues
-from agent.signals.derive import SignalDeriver
+from agent.signals.derive import Reading, SignalDeriver
 from agent.signals.effort import score_effort
 from agent.signals.intent import (
     JOURNEYS,
@@ -36,6 +36,7 @@ __all__ = [
     "IntentSpec",
     "JourneySignal",
     "Level",
+    "Reading",
     "RiskFactor",
     "RiskSignal",
     "SentimentScorer",

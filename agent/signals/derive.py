@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+import numpy as np
+import numpy.typing as npt
 
 from agent.context import RequestContext
 from agent.embeddings import Embedder
 from agent.events import Event
 from agent.profile import Profile
-from agent.signals.cues import text_cues
+from agent.signals.cues import TextCue, text_cues
 from agent.signals.effort import score_effort
 from agent.signals.intent import IntentCatalogue, IntentMatcher, load_catalogue
 from agent.signals.journey import detect_journey
@@ -17,11 +21,22 @@ from agent.signals.models import Signals
 from agent.signals.risk import score_risk
 from agent.signals.sentiment import SentimentScorer
 
-__all__ = ["INTENT_EVENT_WEIGHT", "INTENT_NEWEST", "INTENT_WINDOW", "SignalDeriver"]
+__all__ = ["INTENT_EVENT_WEIGHT", "INTENT_NEWEST", "INTENT_WINDOW", "Reading", "SignalDeriver"]
 
 INTENT_WINDOW = timedelta(days=7)
 INTENT_NEWEST = 5
 INTENT_EVENT_WEIGHT = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The signals, and the texts they read with the vectors the intent matcher embedded
+    (row ``i`` of ``vectors`` is ``cues[i]``): retrieval reuses them instead of embedding the
+    same words again."""
+
+    signals: Signals
+    cues: tuple[TextCue, ...]
+    vectors: npt.NDArray[np.float32]
 
 
 class SignalDeriver:
@@ -47,6 +62,16 @@ class SignalDeriver:
         now: datetime,
     ) -> Signals:
         """Signals as of ``now``: events are sorted by (ts, id) and any after ``now`` ignored."""
+        return self.read(profile, events, context, now).signals
+
+    def read(
+        self,
+        profile: Profile,
+        events: Sequence[Event],
+        context: RequestContext,
+        now: datetime,
+    ) -> Reading:
+        """:meth:`derive`, keeping the embedded texts: one embedder call per request."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         seen = sorted((e for e in events if e.ts <= now), key=lambda e: (e.ts, e.id))
@@ -58,11 +83,13 @@ class SignalDeriver:
             newest=INTENT_NEWEST,
             event_weight=INTENT_EVENT_WEIGHT,
         )
-        intent = self._intents.match(cues)
+        vectors = self._intents.embed(cues)
+        intent = self._intents.match(cues, vectors)
         sentiment = self._sentiment.score(profile, seen, context, now)
         effort = score_effort(seen, context, now)
         journey = detect_journey(seen, context, intent, effort, now)
         risk = score_risk(profile, seen, sentiment, effort, journey, now)
-        return Signals(
+        signals = Signals(
             intent=intent, sentiment=sentiment, effort=effort, journey=journey, risk=risk
         )
+        return Reading(signals=signals, cues=tuple(cues), vectors=vectors)

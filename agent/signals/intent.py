@@ -109,6 +109,8 @@ class IntentMatcher:
             self._examples.extend(intent.examples)
             owners.extend([index] * len(intent.examples))
         self._owners = np.array(owners, dtype=np.int64)
+        self._starts = np.flatnonzero(np.diff(self._owners, prepend=-1))
+        """Where each intent's examples begin: they are contiguous, in catalogue order."""
         self._matrix = np.array(embedder.embed(self._examples), dtype=np.float32)
 
     @property
@@ -119,19 +121,25 @@ class IntentMatcher:
     def threshold(self) -> float:
         return self._threshold
 
-    def match(self, texts: Sequence[TextCue]) -> IntentSignal:
-        cues = [c for c in texts if c.text.strip() and c.weight > 0]
+    def embed(self, cues: Sequence[TextCue]) -> npt.NDArray[np.float32]:
+        """The unit vectors of the cues' texts, one row per cue, in one embedder call."""
+        if not cues:
+            return np.zeros((0, self._matrix.shape[1]), dtype=np.float32)
+        return np.array(self._embedder.embed([c.text for c in cues]), dtype=np.float32)
+
+    def match(
+        self, texts: Sequence[TextCue], vectors: npt.NDArray[np.float32] | None = None
+    ) -> IntentSignal:
+        """The intent the texts are closest to. ``vectors``, when given, are the texts' own
+        (rows of :meth:`embed` over the same cues): nothing is embedded again."""
+        keep = [i for i, c in enumerate(texts) if c.text.strip() and c.weight > 0]
+        cues = [texts[i] for i in keep]
         if not cues:
             return IntentSignal(name=None, journey=None, score=0.0)
-        vectors = np.array(self._embedder.embed([c.text for c in cues]), dtype=np.float32)
-        sims = vectors @ self._matrix.T  # (texts, examples); vectors are unit length
+        rows = self.embed(cues) if vectors is None else vectors[keep]
+        sims = rows @ self._matrix.T  # (texts, examples); vectors are unit length
+        best = np.maximum.reduceat(sims, self._starts, axis=1)  # (texts, intents)
         n_intents = len(self._catalogue.intents)
-        best = np.full((len(cues), n_intents), -1.0, dtype=np.float32)
-        best_example = np.zeros((len(cues), n_intents), dtype=np.int64)
-        for column, owner in enumerate(self._owners):
-            better = sims[:, column] > best[:, owner]
-            best[better, owner] = sims[better, column]
-            best_example[better, owner] = column
         weights = np.array([c.weight for c in cues], dtype=np.float32)
         combined: npt.NDArray[np.float32] = (weights @ best) / float(weights.sum())
         # Ties broken by catalogue order, so the result is deterministic.
@@ -142,12 +150,14 @@ class IntentMatcher:
         top = order[0]
         score = round(float(combined[top]), 4)
         winner = self._catalogue.intents[top]
+        start = int(self._starts[top])
+        best_example = start + np.argmax(sims[:, start : start + len(winner.examples)], axis=1)
         matched = score >= self._threshold
         verdict = "" if matched else f"; below threshold {self._threshold:.2f}, no intent named"
         evidence = [
             cue.evidence(
                 f"closest to {winner.name} example "
-                f"{self._examples[int(best_example[row, top])]!r}: "
+                f"{self._examples[int(best_example[row])]!r}: "
                 f"cosine {float(best[row, top]):.2f}, weight {cue.weight:g}{verdict}"
             )
             for row, cue in enumerate(cues)

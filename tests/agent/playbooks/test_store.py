@@ -110,6 +110,17 @@ def test_empty_store_returns_nothing(open_store: OpenStore, embedder: MiniLMEmbe
     assert store.count() == 0
     assert store.list_active() == []
     assert store.get("billing-dispute-acknowledge") is None
+    store.ingest([_demo("billing-dispute-acknowledge")])  # searched empty before: found now
+    assert [h.playbook.id for h in store.search("anything")] == ["billing-dispute-acknowledge"]
+
+
+def test_nearest_to_a_vector_is_the_search_for_its_text(
+    demo_store: PlaybookStore, embedder: MiniLMEmbedder
+) -> None:
+    query = "I was charged twice this month"
+    vector = embedder.embed([query])[0]
+    by_text = demo_store.search(query, k=5, journey="billing_dispute")
+    assert demo_store.nearest(vector, k=5, journey="billing_dispute") == by_text
 
 
 def test_channel_and_segment_filters(open_store: OpenStore, embedder: MiniLMEmbedder) -> None:

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
+import numpy as np
 import pytest
 
 from agent.context import RequestContext
+from agent.embeddings import Embedder, MiniLMEmbedder
 from agent.events import Event
 from agent.profile import Profile
 from agent.signals.derive import SignalDeriver
@@ -136,3 +138,54 @@ def test_stated_journey_is_respected_but_intent_is_still_matched(
 def test_naive_now_is_refused(deriver: SignalDeriver, now: datetime) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         deriver.derive(Profile(customer_id="cus_8"), [], RequestContext(), now.replace(tzinfo=None))
+
+
+class _Counting:
+    """The real embedder, recording the texts of each call."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self._inner = inner
+        self.calls: list[list[str]] = []
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.calls.append(list(texts))
+        return self._inner.embed(texts)
+
+
+def test_read_embeds_the_words_once_and_keeps_their_vectors(
+    embedder: MiniLMEmbedder, now: datetime, locked_out: list[Event]
+) -> None:
+    counting = _Counting(embedder)
+    deriver = SignalDeriver(counting)
+    counting.calls.clear()  # the catalogue's examples, embedded once when built
+    profile = Profile(customer_id="cus_42")
+    context = RequestContext(direction="inbound", reason="  I can't log in  ")
+
+    reading = deriver.read(profile, locked_out, context, now)
+
+    # the reason, then the customer's texts of the last 7 days, newest first; one call
+    assert counting.calls == [["I can't log in", "I still can't log in, this is so frustrating"]]
+    assert [c.source for c in reading.cues] == ["context", "event"]
+    assert reading.vectors.shape == (2, 384)
+    assert reading.vectors[0] == pytest.approx(np.array(embedder.embed(["I can't log in"])[0]))
+    assert reading.signals == deriver.derive(profile, locked_out, context, now)
+
+
+def test_read_without_words_embeds_nothing(
+    embedder: MiniLMEmbedder, now: datetime, event: EventFactory
+) -> None:
+    counting = _Counting(embedder)
+    deriver = SignalDeriver(counting)
+    counting.calls.clear()
+
+    reading = deriver.read(
+        Profile(customer_id="cus_7"), [event("checkout_abandoned", H)], RequestContext(), now
+    )
+
+    assert counting.calls == []
+    assert (reading.cues, reading.vectors.shape) == ((), (0, 384))
+    assert reading.signals.intent.name is None
