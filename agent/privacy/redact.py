@@ -50,30 +50,49 @@ def _pattern(values: dict[str, str], flags: int) -> re.Pattern[str] | None:
 
 
 def _replacer(whole: dict[str, str], parts: dict[str, str]) -> Callable[[str], str]:
+    """The cleaning of one record's strings, each distinct string cleaned once (a record
+    repeats ids, codes and enum values hundreds of times)."""
     any_case = _pattern(whole, re.IGNORECASE)
     as_written = _pattern(parts, 0)
     lowered = {value.casefold(): token for value, token in whole.items()}
+    done: dict[str, str] = {}
 
     def replace(text: str) -> str:
-        if any_case is not None:
-            text = any_case.sub(lambda m: lowered[m.group(0).casefold()], text)
-        if as_written is not None:
-            text = as_written.sub(lambda m: parts[m.group(0)], text)
-        return scrub(text)
+        cleaned = done.get(text)
+        if cleaned is None:
+            cleaned = text
+            if any_case is not None:
+                cleaned = any_case.sub(lambda m: lowered[m.group(0).casefold()], cleaned)
+            if as_written is not None:
+                cleaned = as_written.sub(lambda m: parts[m.group(0)], cleaned)
+            cleaned = done[text] = scrub(cleaned)
+        return cleaned
 
     return replace
 
 
-def _walk(value: Any, path: str, clean: Callable[[str], str], changed: list[str]) -> Any:
+def _walk(value: Any, path: list[str], clean: Callable[[str], str], changed: list[str]) -> Any:
+    """The value with every string cleaned; the path of each one that changed (``path`` is
+    the way down, kept as a stack and joined only for a change)."""
     if isinstance(value, str):
         cleaned = clean(value)
-        if cleaned != value:
-            changed.append(path)
+        if cleaned is not value and cleaned != value:
+            changed.append(".".join(path))
         return cleaned
     if isinstance(value, dict):
-        return {k: _walk(v, f"{path}.{k}" if path else k, clean, changed) for k, v in value.items()}
+        walked = {}
+        for key, item in value.items():
+            path.append(key)
+            walked[key] = _walk(item, path, clean, changed)
+            path.pop()
+        return walked
     if isinstance(value, list):
-        return [_walk(v, f"{path}.{i}", clean, changed) for i, v in enumerate(value)]
+        items = []
+        for index, item in enumerate(value):
+            path.append(str(index))
+            items.append(_walk(item, path, clean, changed))
+            path.pop()
+        return items
     return value
 
 
@@ -82,7 +101,7 @@ def redact_record(record: DecisionRecordV1, tokenizer: Tokenizer) -> DecisionRec
     changed: list[str] = []
     data = record.model_dump(mode="json", exclude={"redactions"})
     clean = _replacer(*personal_values(record.profile, tokenizer))
-    data = _walk(data, "", clean, changed)
+    data = _walk(data, [], clean, changed)
     data["redactions"] = [*record.redactions, *(f"stored:{path}" for path in changed)]
     return DecisionRecordV1.model_validate(data)
 
