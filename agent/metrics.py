@@ -10,6 +10,7 @@ worker processes, set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory shared 
 from __future__ import annotations
 
 import os
+from collections import Counter as Tally
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -88,11 +89,13 @@ def observe(record: DecisionRecordV1) -> None:
     _DECISIONS.labels(record.kind, chosen.call.type.value, record.mode, chosen.outcome.value).inc()
     if record.safe_default:
         _SAFE_DEFAULTS.inc()
-    for trace in record.proposals:
-        for verdict in trace.evaluation.verdicts:
-            _VERDICTS.labels(
-                verdict.policy_id, verdict.outcome.value, verdict.reason_code.value
-            ).inc()
+    verdicts = Tally(
+        (verdict.policy_id, verdict.outcome.value, verdict.reason_code.value)
+        for trace in record.proposals
+        for verdict in trace.evaluation.verdicts
+    )
+    for labels, count in verdicts.items():  # one increment per label set, not per verdict
+        _VERDICTS.labels(*labels).inc(count)
     for node, ms in record.timings_ms.items():
         _NODE_SECONDS.labels(node).observe(ms / 1000)
     for call in record.llm_calls:
