@@ -40,6 +40,9 @@ from tools import Channel
 __all__ = ["app", "main"]
 
 app = typer.Typer(help="nextbest: a governed next-best-action agent.", no_args_is_help=True)
+
+_WORKER_START_S = 120
+"""How long a worker process may take to start answering before uvicorn restarts it."""
 app.add_typer(playbooks_app, name="playbooks")
 app.add_typer(eval_app, name="eval")
 app.command("kpis")(kpis_command)
@@ -68,6 +71,7 @@ def serve(
     from uvicorn.config import LOGGING_CONFIG
 
     from api.app import create_app
+    from api.request_log import configure_logging
 
     settings = settings_or_exit(host=host, port=port)
     try:
@@ -107,6 +111,8 @@ def serve(
     json_logs = settings.log_format == "json"
     log_config = None if json_logs else LOGGING_CONFIG
     if settings.workers > 1:  # each worker builds its own app from the same NEXTBEST_* settings
+        if json_logs:  # the supervising process logs too (a worker that died, restarts)
+            configure_logging("json")
         uvicorn.run(
             "api.app:create_app",
             factory=True,
@@ -115,6 +121,9 @@ def serve(
             workers=settings.workers,
             log_config=log_config,
             access_log=not json_logs,
+            # a worker loads the embedding model and opens the stores before it answers: on a
+            # small machine with several starting at once that takes longer than uvicorn's 5 s
+            timeout_worker_healthcheck=_WORKER_START_S,
         )
     else:
         uvicorn.run(

@@ -84,7 +84,8 @@ class AuditLog(Protocol):
     def verify(self, *, since: datetime | None = None) -> VerifyReport: ...
 
     def checkpoint(self, signer: NoteSigner, origin: str, now: datetime) -> Checkpoint | None:
-        """Sign the chain's head (None when it has not grown since the last checkpoint)."""
+        """Sign the chain's head (None when it has not grown since the last checkpoint, or
+        another worker signed the same head first)."""
         ...
 
     def checkpoints(self) -> list[Checkpoint]: ...
@@ -322,6 +323,9 @@ class SqlAuditLog:
             return None
         signed = signer.sign(origin, len(leaves), root(leaves))
         with self._db.write() as conn:
+            # several workers sign on the same schedule: the first to write a size keeps it
+            if conn.execute("SELECT 1 FROM checkpoints WHERE size = ?", (signed.size,)).fetchone():
+                return None
             conn.execute(
                 "INSERT INTO checkpoints (size, root, note, created_us) VALUES (?, ?, ?, ?)",
                 (signed.size, signed.root.hex(), signed.note, to_micros(now)),

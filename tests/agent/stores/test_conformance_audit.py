@@ -146,3 +146,23 @@ def test_a_rewritten_chain_breaks_the_checkpoint(backend: Backend, filled: Fille
     report = filled.audit.verify()
     # the entry is gone, so its row stands beside the chain; the signed head no longer holds
     assert {problem.what for problem in report.problems} == {"checkpoint", "inserted"}
+
+
+def test_two_workers_signing_the_same_head_write_it_once(
+    backend: Backend, filled: Filled, make_record: MakeRecord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every worker signs on the same schedule: the second to sign a head it also saw grow
+    gets None, not an error."""
+    backend.decisions().append(make_record(created_at=NOW + timedelta(hours=2)))
+    first, second = filled.audit, backend.open(SqlAuditLog, signer=SIGNER)
+    before = second.latest()  # both read the last checkpoint before either writes
+    assert before is not None
+    assert before.size == 14
+    monkeypatch.setattr(SqlAuditLog, "latest", lambda self: before)
+    signed = first.checkpoint(SIGNER, SIGNER.name, NOW)
+    assert signed is not None
+    assert signed.size == 15
+    assert second.checkpoint(SIGNER, SIGNER.name, NOW) is None
+    monkeypatch.undo()
+    assert [c.size for c in second.checkpoints()] == [14, 15]
+    assert first.verify().ok
