@@ -91,6 +91,10 @@ def _trace_problems(record: DecisionRecordV1) -> list[str]:
 def _recheck_problems(
     record: DecisionRecordV1, snapshot: PolicyContext, pack: PolicyPack
 ) -> list[str]:
+    # what the customer's words were about is an input the guards judge, read by the
+    # decision: the snapshot takes it from the record (the rest it built on its own)
+    customer = snapshot.customer.model_copy(update={"intent": record.signals.intent.name})
+    snapshot = snapshot.model_copy(update={"customer": customer})
     again = evaluate(record.chosen.call, snapshot, pack)
     problems = [
         f"re-check: {v.policy_id} denies it ({v.reason_code}: {v.message})" for v in again.denials

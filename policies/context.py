@@ -50,6 +50,11 @@ class CustomerFacts(_Frozen):
         default_factory=list, description="Types of cases not resolved."
     )
     vulnerability_flags: list[str] = Field(default_factory=list)
+    intent: str | None = Field(
+        default=None,
+        description="What the customer's words of the last days are about (the recognised "
+        "intent), whatever the direction of the decision: a dispute in the events counts.",
+    )
     segment: str | None = None
     attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 

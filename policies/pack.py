@@ -112,9 +112,14 @@ class GoodwillSection(_Section):
 
 class SuppressionSection(_Section):
     case_types: dict[str, ReasonCode] = Field(default_factory=dict)
+    intents: dict[str, ReasonCode] = Field(
+        default_factory=dict,
+        description="Intents that suppress selling like an open case does: a dispute or "
+        "complaint in the customer's recent words, before (or without) any case.",
+    )
     vulnerable: bool = True
 
-    @field_validator("case_types")
+    @field_validator("case_types", "intents")
     @classmethod
     def _suppression_codes(cls, value: dict[str, ReasonCode]) -> dict[str, ReasonCode]:
         wrong = {k: str(v) for k, v in value.items() if v not in _SUPPRESSION_CODES}

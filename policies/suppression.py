@@ -1,5 +1,6 @@
-"""Suppression: no marketing and no incentives while a complaint or dispute is open, or for a
-customer flagged vulnerable. Service help stays allowed."""
+"""Suppression: no marketing and no incentives while a complaint or dispute is open (a case in
+the profile or opened by an event), while the customer's recent words are about one (an
+intent the pack names), or for a customer flagged vulnerable. Service help stays allowed."""
 
 from __future__ import annotations
 
@@ -27,6 +28,14 @@ def suppression(call: ActionCall, ctx: PolicyContext, pack: PolicyPack) -> Verdi
             return deny(
                 POLICY_ID, pack, code, f"open {case_type} case: no {call.purpose} or offers"
             )
+    intent = ctx.customer.intent
+    if intent is not None and (code := rules.intents.get(intent)) is not None:
+        return deny(
+            POLICY_ID,
+            pack,
+            code,
+            f"their recent words are about {intent.replace('_', ' ')}: no {call.purpose} or offers",
+        )
     if rules.vulnerable and ctx.customer.vulnerability_flags:
         flags = ", ".join(ctx.customer.vulnerability_flags)
         return deny(

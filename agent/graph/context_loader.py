@@ -51,9 +51,11 @@ def _merge(stored: list[Event], inline: list[Event]) -> list[Event]:
     return sorted(by_id.values(), key=lambda e: (e.ts, e.id))
 
 
-def customer_facts(profile: Profile, accounting: Accounting | None = None) -> CustomerFacts:
-    """The profile as guards read it, with what the accounting adds: cases that events opened,
-    consents that unsubscribes withdrew."""
+def customer_facts(
+    profile: Profile, accounting: Accounting | None = None, signals: Signals | None = None
+) -> CustomerFacts:
+    """The profile as guards read it, with what the accounting adds (cases that events opened,
+    consents that unsubscribes withdrew) and what the customer's words are about."""
     accounting = accounting or Accounting()
     return CustomerFacts(
         customer_id=profile.customer_id,
@@ -65,6 +67,7 @@ def customer_facts(profile: Profile, accounting: Accounting | None = None) -> Cu
             {c.type for c in profile.active_cases} | {c.case_type for c in accounting.open_cases}
         ),
         vulnerability_flags=list(profile.vulnerability_flags),
+        intent=signals.intent.name if signals is not None else None,
         segment=profile.segment,
         attributes=dict(profile.attributes),
     )
@@ -108,7 +111,7 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
     accounting = load_accounting(deps, customer_id, list(request.events), now, source)
     policy_context = PolicyContext(
         now=now,
-        customer=customer_facts(profile, accounting),
+        customer=customer_facts(profile, accounting, signals),
         interaction_channel=request.context.channel,
         inbound=request.context.direction == "inbound",
         recent_contacts=accounting.contacts,

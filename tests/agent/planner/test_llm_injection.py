@@ -57,7 +57,13 @@ def injected_request(customer_id: str) -> DecideRequest:
         customer_id,
         profile={"segment": SEGMENT},
         events=[event],
-        context={"direction": "outbound", "reason": "refund request double charge"},
+        # words that are not a dispute (suppression would refuse every offer), so that the
+        # guards that cap an offer are what stands between the injection and the customer
+        context={
+            "direction": "outbound",
+            "journey": "billing_dispute",
+            "reason": "is the renewal price going up again",
+        },
     )
 
 
