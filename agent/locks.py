@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from agent.stores.postgres import CONNECT
 
@@ -37,6 +37,27 @@ _LOCK_CLASS = 0x6E62  # "nb": the first key of the two-key advisory locks, nextb
 
 def _hash32(customer_id: str) -> int:
     return int.from_bytes(hashlib.sha256(customer_id.encode()).digest()[:4], "big")
+
+
+_FIRST_PAUSE_S = 0.002
+_LAST_PAUSE_S = 0.05
+"""How long a decision waits before it tries a held lock again (doubling in between)."""
+
+
+def _try_lock(conn: psycopg.Connection[Any], key: tuple[int, int]) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()
+    return bool(row and row[0])
+
+
+async def _borrow(pool: ConnectionPool[psycopg.Connection[Any]]) -> psycopg.Connection[Any]:
+    """A pooled connection, waited for without holding a thread while the pool is empty."""
+    pause = _FIRST_PAUSE_S
+    while True:
+        try:
+            return await asyncio.to_thread(pool.getconn, timeout=_LAST_PAUSE_S)
+        except PoolTimeout:
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, _LAST_PAUSE_S)
 
 
 def advisory_key(customer_id: str) -> tuple[int, int]:
@@ -77,7 +98,12 @@ class CustomerLocks:
 
     @asynccontextmanager
     async def of(self, customer_id: str) -> AsyncIterator[None]:
-        """Hold the customer's lock for the block: this process's, then the shared one."""
+        """Hold the customer's lock for the block: this process's, then the shared one.
+
+        Waiting for the shared lock holds no thread: it is tried without blocking and tried
+        again after a pause, so that decisions waiting behind others (two customers share a
+        lock file; another process holds the customer) never fill the thread pool that the
+        holders need to finish."""
         lock = self._local.get(customer_id)
         if lock is None:
             lock = self._local[customer_id] = asyncio.Lock()
@@ -86,14 +112,27 @@ class CustomerLocks:
                 async with self._advisory(self._pool, customer_id):
                     yield
             elif self._directory is not None:
-                fd = os.open(self._file(customer_id), os.O_RDWR | os.O_CREAT, 0o600)
-                try:
-                    await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+                async with self._flock(self._file(customer_id)):
                     yield
-                finally:
-                    os.close(fd)  # closing releases the flock
             else:
                 yield
+
+    @staticmethod
+    @asynccontextmanager
+    async def _flock(path: Path) -> AsyncIterator[None]:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            pause = _FIRST_PAUSE_S
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a syscall, never a wait
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, _LAST_PAUSE_S)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
 
     @staticmethod
     @asynccontextmanager
@@ -101,9 +140,12 @@ class CustomerLocks:
         pool: ConnectionPool[psycopg.Connection[Any]], customer_id: str
     ) -> AsyncIterator[None]:
         key = advisory_key(customer_id)
-        conn = await asyncio.to_thread(pool.getconn)
+        conn = await _borrow(pool)
         try:
-            await asyncio.to_thread(conn.execute, "SELECT pg_advisory_lock(%s, %s)", key)
+            pause = _FIRST_PAUSE_S
+            while not await asyncio.to_thread(_try_lock, conn, key):
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _LAST_PAUSE_S)
             try:
                 yield
             finally:

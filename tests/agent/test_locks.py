@@ -75,3 +75,35 @@ def test_the_advisory_key_is_nextbests_and_a_signed_int4() -> None:
     keys = {advisory_key(f"cus_{n}") for n in range(1000)}
     assert len(keys) == 1000
     assert all(cls == 0x6E62 and -(2**31) <= key < 2**31 for cls, key in keys)
+
+
+@pytest.mark.parametrize("backend", ["lock files", "advisory locks"])
+def test_waiting_for_a_lock_holds_no_thread(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str
+) -> None:
+    """Forty customers behind one lock (one lock file for all; on PostgreSQL, one process),
+    each holder needing a worker thread to finish, on a pool of four threads: if waiting
+    held a thread, the waiters would fill the pool and the holder could never finish."""
+    if backend == "lock files":
+        locks = CustomerLocks(tmp_path / "locks", buckets=1)
+    else:
+        locks = CustomerLocks(database_url=str(request.getfixturevalue("pg_url")), pool_size=2)
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setattr("agent.locks.advisory_key", lambda _: (0x6E62, 1))  # one key
+    held: list[int] = []
+
+    async def decide(n: int) -> None:
+        async with locks.of(f"cus_{n}"):
+            held.append(n)
+            await asyncio.to_thread(time.sleep, 0.001)  # the holder's own work in a thread
+            held.remove(n)
+
+    async def everyone() -> None:
+        asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(4))
+        await asyncio.wait_for(asyncio.gather(*(decide(n) for n in range(40))), timeout=120)
+
+    try:
+        asyncio.run(everyone())  # a deadlock would end in TimeoutError
+    finally:
+        locks.close()
+    assert held == []
