@@ -13,7 +13,13 @@ from agent.approvals.store import ApprovalStore, SqlApprovalStore
 from agent.audit.checkpoint import NoteSigner, load_signer
 from agent.audit.store import AuditLog, SqlAuditLog
 from agent.config import AgentConfig
-from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.embeddings import (
+    BatchingEmbedder,
+    CachingEmbedder,
+    Embedder,
+    MiniLMEmbedder,
+    OpenAIEmbedder,
+)
 from agent.kpis.store import KpiReader, SqlKpiReader
 from agent.llm import LLMClient
 from agent.outcomes.store import OutcomeStore, SqlOutcomeStore
@@ -150,7 +156,7 @@ def _embedder(config: AgentConfig) -> Embedder:
             base_url=config.embedding_base_url,
             api_key=config.embedding_api_key,
         )
-    return MiniLMEmbedder()
+    return BatchingEmbedder(MiniLMEmbedder())  # concurrent decisions share model runs
 
 
 def build_deps(

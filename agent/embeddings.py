@@ -15,7 +15,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["CachingEmbedder", "Embedder", "MiniLMEmbedder", "local_model_paths"]
+__all__ = [
+    "BatchingEmbedder",
+    "CachingEmbedder",
+    "Embedder",
+    "MiniLMEmbedder",
+    "local_model_paths",
+]
 
 _MAX_TOKENS = 256
 
@@ -69,6 +75,73 @@ class CachingEmbedder:
                 while len(self._vectors) > self._maxsize:
                     self._vectors.popitem(last=False)
         return [found[t] for t in texts]
+
+
+class _Waiting:
+    __slots__ = ("error", "texts", "vectors")
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.vectors: list[list[float]] | None = None
+        self.error: BaseException | None = None
+
+
+class BatchingEmbedder:
+    """Runs the model once for the texts of every call that arrived while it was busy.
+
+    Concurrent decisions each embed a few short texts; one model run over all of them costs
+    far less per text than a run each (on the local model, 6.6 CPU-ms for one short text
+    alone, 2.8 each in a batch of eight). One run at a time: a call queues its texts, then
+    takes the run lock; whoever holds it runs everything queued so far, so a call finds its
+    vectors ready when an earlier run took them. Alone, a call runs at once: no waiting
+    window, no added latency. Safe to share between threads.
+    """
+
+    def __init__(self, inner: Embedder, *, max_texts: int = 64) -> None:
+        self._inner = inner
+        self._max_texts = max_texts
+        self._queue: list[_Waiting] = []
+        self._queue_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        mine = _Waiting(list(texts))
+        with self._queue_lock:
+            self._queue.append(mine)
+        with self._run_lock:
+            while mine.vectors is None and mine.error is None:
+                self._run_queued()
+        if mine.error is not None:
+            raise mine.error
+        assert mine.vectors is not None
+        return mine.vectors
+
+    def _run_queued(self) -> None:
+        """One model run over the oldest queued calls, up to ``max_texts`` (at least one)."""
+        with self._queue_lock:
+            taken, size = 0, 0
+            while taken < len(self._queue) and (
+                taken == 0 or size + len(self._queue[taken].texts) <= self._max_texts
+            ):
+                size += len(self._queue[taken].texts)
+                taken += 1
+            batch, self._queue = self._queue[:taken], self._queue[taken:]
+        try:
+            vectors = self._inner.embed([text for call in batch for text in call.texts])
+        except BaseException as exc:  # every call of the run gets the error
+            for call in batch:
+                call.error = exc
+            return
+        start = 0
+        for call in batch:
+            call.vectors = vectors[start : start + len(call.texts)]
+            start += len(call.texts)
 
 
 def _package_dir(name: str) -> Path:

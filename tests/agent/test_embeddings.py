@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import openai
 import pytest
 import respx
 
-from agent.embeddings import CachingEmbedder, Embedder, MiniLMEmbedder, OpenAIEmbedder
+from agent.embeddings import (
+    BatchingEmbedder,
+    CachingEmbedder,
+    Embedder,
+    MiniLMEmbedder,
+    OpenAIEmbedder,
+)
 
 BASE = "http://embeddings.test/v1"
 
@@ -125,3 +134,50 @@ def test_caching_embedder_returns_what_the_model_returns(embedder: MiniLMEmbedde
     texts = ["locked out of my account", "charged twice"]
     assert cached.embed(texts) == embedder.embed(texts)
     assert cached.embed(texts[::-1]) == embedder.embed(texts[::-1])
+
+
+class _Held:
+    """The real model behind a gate: the first run waits until the test opens it, so that
+    other calls queue behind it meanwhile."""
+
+    model_id = "held"
+
+    def __init__(self, model: MiniLMEmbedder) -> None:
+        self._model = model
+        self.runs: list[list[str]] = []
+        self.running = threading.Event()
+        self.gate = threading.Event()
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self.runs.append(list(texts))
+        self.running.set()
+        self.gate.wait(timeout=30)
+        if any(t == "boom" for t in texts):
+            raise RuntimeError("the model failed")
+        return self._model.embed(texts)
+
+
+def test_batching_embedder_runs_queued_calls_together(embedder: MiniLMEmbedder) -> None:
+    held = _Held(embedder)
+    batching = BatchingEmbedder(held)
+    texts = [["charged twice"], ["locked out", "password reset"], ["claim delayed"], ["refund"]]
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(batching.embed, texts[0])
+        assert held.running.wait(timeout=30)  # the first run holds the model
+        rest = [pool.submit(batching.embed, t) for t in texts[1:]]
+        while len(batching._queue) < 3:  # the others queue behind it
+            time.sleep(0.001)
+        held.gate.set()
+        got = [first.result(timeout=30), *(f.result(timeout=30) for f in rest)]
+    assert held.runs == [texts[0], [t for call in texts[1:] for t in call]]  # two runs, not 4
+    assert got == [embedder.embed(t) for t in texts]  # each call gets its own vectors
+
+
+def test_batching_embedder_gives_a_runs_error_to_its_calls_only(embedder: MiniLMEmbedder) -> None:
+    held = _Held(embedder)
+    held.gate.set()
+    batching = BatchingEmbedder(held)
+    with pytest.raises(RuntimeError, match="the model failed"):
+        batching.embed(["boom"])
+    assert batching.embed(["fine"]) == embedder.embed(["fine"])
+    assert batching.embed([]) == []
