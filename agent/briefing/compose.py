@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from agent.briefing.facts import FactBook
 from agent.briefing.models import Briefing, BriefingItem
+from agent.briefing.talk_track import talk_track_for
 from agent.context import RequestContext
 from agent.events import Event
 from agent.ids import new_id
@@ -16,9 +16,9 @@ from agent.profile import Profile
 from agent.record import ProposalTrace, RankedAction
 from agent.signals.models import Signals
 from policies import Outcome
-from tools import CATALOG, ActionCall, ActionType
+from tools import ActionCall
 
-__all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call", "talk_track_for"]
+__all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call"]
 
 PROBLEM_EVENTS = frozenset(
     {
@@ -277,41 +277,6 @@ def _recommended(
 
 def _permitted(trace: ProposalTrace) -> bool:
     return trace.evaluation.outcome in (Outcome.ALLOW, Outcome.MODIFY)
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
-_QUOTES = {'"': '"', "\u201c": "\u201d", "'": "'"}
-
-
-def talk_track_for(track: str, speakable: Collection[ActionType]) -> str | None:
-    """The playbook's talk track without the sentences that promise an action other than
-    the chosen one and its permitted alternatives (``speakable``): a track written for the
-    playbook's whole plan must not promise what the guards denied or what was not chosen.
-    A sentence speaks of an action when it holds one of the tool's ``promises`` phrases."""
-    text = track.strip()
-    opening = text[:1]
-    closing = _QUOTES.get(opening)
-    quoted = closing is not None and len(text) > 1 and text.endswith(closing)
-    if quoted:
-        text = text[1:-1].strip()
-    kept = [
-        sentence
-        for sentence in _SENTENCE.split(text)
-        if sentence and _spoken_of(sentence) <= set(speakable)
-    ]
-    if not kept:
-        return None
-    said = " ".join(kept)
-    return f"{opening}{said}{closing}" if quoted else said
-
-
-def _spoken_of(sentence: str) -> set[ActionType]:
-    lowered = sentence.lower()
-    return {
-        action
-        for action, tool in CATALOG.items()
-        if any(phrase in lowered for phrase in tool.spec.promises)
-    }
 
 
 def _do_not(
