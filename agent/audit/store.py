@@ -169,7 +169,7 @@ class SqlAuditLog:
         enough to gain from them; on PostgreSQL in one pass, the server hashing the rows."""
         if isinstance(self._db, SqliteDatabase):
             path = str(self._db.path)
-            groups = self._jobs(first_seq)
+            groups = self._jobs(first_seq, self._workers)
             rows_total = sum(
                 job[3] - job[2] + 1 for group in groups for job in group if job[0] == "rows"
             )
@@ -183,20 +183,19 @@ class SqlAuditLog:
                     raise RuntimeError(f"a verify worker failed (exit {worker.returncode})")
                 results.append(json.loads(output))
             return results
-        conn = self._db.connection()
-        high = conn.execute("SELECT MAX(seq) FROM chain").fetchone()[0] or 0
-        grow = conn.execute("SELECT EXISTS (SELECT 1 FROM checkpoints)").fetchone()[0]
-        jobs: list[Job] = [("rows", kind, 0, 0) for kind in CHAINED]
-        jobs.append(("links", 1 if grow else first_seq, high, first_seq, bool(grow)))
-        return [run_jobs_on(conn, self._db.dialect, since_us, jobs)]
+        [jobs] = self._jobs(first_seq, parts=1)
+        return [run_jobs_on(self._db.connection(), self._db.dialect, since_us, jobs)]
 
-    def _jobs(self, first_seq: int) -> list[list[Job]]:
-        """The work cut into one group per worker: a slice of every table by rowid, and a
-        slice of the chain from ``first_seq`` on."""
+    def _jobs(self, first_seq: int, parts: int) -> list[list[Job]]:
+        """The work cut into at most ``parts`` groups, one per worker: a slice of every table
+        by rowid (on PostgreSQL, which has no rowid, each table whole), and a slice of the
+        chain from ``first_seq`` on."""
         conn = self._db.connection()
-        parts = self._workers
         groups: list[list[Job]] = [[] for _ in range(parts)]
         for table in CHAINED.values():
+            if self._db.dialect == "postgres":
+                groups[0].append(("rows", table.name, 0, 0))
+                continue
             low, high = conn.execute(f"SELECT MIN(rowid), MAX(rowid) FROM {table.name}").fetchone()
             for n, (lo, hi) in enumerate(_cut(low, high, parts)):
                 groups[n].append(("rows", table.name, lo, hi))
