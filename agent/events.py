@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from agent.privacy.scrub import scrub
 from tools import AttributeKey, Channel, Scalar
 
-__all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType", "scrub_event"]
+__all__ = ["KNOWN_EVENT_TYPES", "Event", "EventType", "dwell_seconds", "scrub_event"]
 
 EventType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 
@@ -68,6 +68,14 @@ class Event(BaseModel):
     text: str | None = Field(
         default=None, max_length=4000, description="Customer free text, if any."
     )
+
+
+def dwell_seconds(event: Event) -> int:
+    """How long a page was read (``properties.dwell_seconds``); 0 when absent or not a number."""
+    value = event.properties.get("dwell_seconds")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return max(0, int(value))
 
 
 def scrub_event(event: Event) -> Event:

@@ -9,7 +9,7 @@ from agent.briefing.facts import FactBook
 from agent.briefing.models import Briefing, BriefingItem
 from agent.briefing.talk_track import talk_track_for
 from agent.context import RequestContext
-from agent.events import Event
+from agent.events import Event, dwell_seconds
 from agent.ids import new_id
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Profile
@@ -132,8 +132,8 @@ def _event_text(event: Event, *, as_fact: bool = False) -> str:
             f"{k.replace('_', ' ')}: {v}" for k, v in event.properties.items() if v is not None
         ]
         text = _excerpt(event.text) if event.text else None
-    if event.type == "page_view" and _seconds(event):
-        props.append(f"read for {_duration(_seconds(event))}")
+    if event.type == "page_view" and dwell_seconds(event):
+        props.append(f"read for {_duration(dwell_seconds(event))}")
     said = f" \u2014 \u201c{text}\u201d" if text else ""
     listed = f" ({'; '.join(props)})" if props else ""
     return f"{event.ts:%Y-%m-%d %H:%M} UTC {event.channel} {what}{listed}{said}"
@@ -178,26 +178,19 @@ def _problems(book: FactBook, events: Sequence[Event]) -> list[BriefingItem]:
 
 def _pages(book: FactBook, events: Sequence[Event]) -> list[BriefingItem]:
     """The pages they read, and for how long: what they already tried on their own."""
-    read = [e for e in events if e.type == "page_view" and _seconds(e) > 0][-_MAX_PAGES:]
+    read = [e for e in events if e.type == "page_view" and dwell_seconds(e) > 0][-_MAX_PAGES:]
     items = []
     for event in read:
         page = str(event.properties.get("page") or "a page")
         fid = book.add("event", event.id, _event_fact(event))
         items.append(
             BriefingItem(
-                text=f"Read {page} for {_duration(_seconds(event))} "
+                text=f"Read {page} for {_duration(dwell_seconds(event))} "
                 f"({event.channel}, {event.ts:%Y-%m-%d %H:%M} UTC).",
                 fact_ids=[fid],
             )
         )
     return items
-
-
-def _seconds(event: Event) -> int:
-    value = event.properties.get("dwell_seconds")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0
-    return max(0, int(value))
 
 
 def _duration(seconds: int) -> str:

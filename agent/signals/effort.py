@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agent.context import RequestContext
-from agent.events import Event
+from agent.events import Event, dwell_seconds
 from agent.signals.cues import ago, in_window
 from agent.signals.models import EffortSignal, Evidence, Level
 
@@ -63,12 +63,7 @@ def effort_level(score: float) -> Level:
 
 
 def _dwell(event: Event) -> int:
-    if event.properties.get("page_type") != "help":
-        return 0
-    value = event.properties.get("dwell_seconds")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0
-    return max(0, int(value))
+    return dwell_seconds(event) if event.properties.get("page_type") == "help" else 0
 
 
 def _count(
