@@ -20,10 +20,10 @@ import fcntl
 import hashlib
 import os
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -39,25 +39,46 @@ def _hash32(customer_id: str) -> int:
     return int.from_bytes(hashlib.sha256(customer_id.encode()).digest()[:4], "big")
 
 
+T = TypeVar("T")
+
 _FIRST_PAUSE_S = 0.002
 _LAST_PAUSE_S = 0.05
 """How long a decision waits before it tries a held lock again (doubling in between)."""
 
 
-def _try_lock(conn: psycopg.Connection[Any], key: tuple[int, int]) -> bool:
+async def _until(attempt: Callable[[], Awaitable[T | None]]) -> T:
+    """The first answer of ``attempt`` that is not None, trying again after a pause that
+    doubles (a wait that holds no thread)."""
+    pause = _FIRST_PAUSE_S
+    while (answer := await attempt()) is None:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _LAST_PAUSE_S)
+    return answer
+
+
+def _try_lock(conn: psycopg.Connection[Any], key: tuple[int, int]) -> bool | None:
     row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()
-    return bool(row and row[0])
+    return True if row and row[0] else None
+
+
+async def _try_flock(fd: int) -> bool | None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a syscall, never a wait
+    except BlockingIOError:
+        return None
+    return True
 
 
 async def _borrow(pool: ConnectionPool[psycopg.Connection[Any]]) -> psycopg.Connection[Any]:
     """A pooled connection, waited for without holding a thread while the pool is empty."""
-    pause = _FIRST_PAUSE_S
-    while True:
+
+    async def attempt() -> psycopg.Connection[Any] | None:
         try:
             return await asyncio.to_thread(pool.getconn, timeout=_LAST_PAUSE_S)
         except PoolTimeout:
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, _LAST_PAUSE_S)
+            return None
+
+    return await _until(attempt)
 
 
 def advisory_key(customer_id: str) -> tuple[int, int]:
@@ -122,14 +143,7 @@ class CustomerLocks:
     async def _flock(path: Path) -> AsyncIterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            pause = _FIRST_PAUSE_S
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a syscall, never a wait
-                    break
-                except BlockingIOError:
-                    await asyncio.sleep(pause)
-                    pause = min(pause * 2, _LAST_PAUSE_S)
+            await _until(lambda: _try_flock(fd))
             yield
         finally:
             os.close(fd)  # closing releases the flock
@@ -142,10 +156,7 @@ class CustomerLocks:
         key = advisory_key(customer_id)
         conn = await _borrow(pool)
         try:
-            pause = _FIRST_PAUSE_S
-            while not await asyncio.to_thread(_try_lock, conn, key):
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, _LAST_PAUSE_S)
+            await _until(lambda: asyncio.to_thread(_try_lock, conn, key))
             try:
                 yield
             finally:
