@@ -39,6 +39,21 @@ def _replace_database(url: str, name: str) -> str:
     return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
+def create_database(server: str, name: str) -> str:
+    """A new database on ``server``'s PostgreSQL; its URL."""
+    with psycopg.connect(server, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return _replace_database(server, name)
+
+
+def drop_database(server: str, name: str) -> None:
+    """Drop it, with whatever is still connected to it."""
+    with psycopg.connect(server, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """The URL of a database for this session's tests."""
@@ -52,18 +67,13 @@ def pg_database() -> Iterator[str]:
         return
     name = f"nextbest_test_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg.connect(DEFAULT_SERVER, autocommit=True, connect_timeout=5)
+        url = create_database(DEFAULT_SERVER, name)
     except psycopg.OperationalError as exc:
         _unavailable(str(exc).strip())
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield _replace_database(DEFAULT_SERVER, name)
+        yield url
     finally:
-        with psycopg.connect(DEFAULT_SERVER, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        drop_database(DEFAULT_SERVER, name)
 
 
 @pytest.fixture
@@ -84,14 +94,10 @@ def _main(argv: list[str]) -> None:
     server (or ``NEXTBEST_TEST_SERVER_URL``'s); ``create`` prints its URL."""
     command, name = argv
     server = os.environ.get("NEXTBEST_TEST_SERVER_URL", DEFAULT_SERVER)
-    with psycopg.connect(server, autocommit=True, connect_timeout=10) as admin:
-        if command == "create":
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(_replace_database(server, name))
-        else:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    if command == "create":
+        print(create_database(server, name))
+    else:
+        drop_database(server, name)
 
 
 if __name__ == "__main__":
