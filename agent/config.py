@@ -9,7 +9,19 @@ from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, model_
 
 from tools import ActionType
 
-__all__ = ["DEFAULT_RESPONSE_WINDOWS_DAYS", "AgentConfig", "LLMConfig", "OutcomeConfig"]
+__all__ = [
+    "DEFAULT_RESPONSE_WINDOWS_DAYS",
+    "AgentConfig",
+    "LLMConfig",
+    "OutcomeConfig",
+    "is_postgres_url",
+]
+
+
+def is_postgres_url(value: str) -> bool:
+    """A URL of a PostgreSQL database (what NEXTBEST_DATABASE_URL must be)."""
+    return value.startswith(("postgresql://", "postgres://"))
+
 
 DEFAULT_RESPONSE_WINDOWS_DAYS: dict[ActionType, int] = {
     ActionType.SEND_MESSAGE: 7,
@@ -157,9 +169,7 @@ class AgentConfig(BaseModel):
     @model_validator(mode="after")
     def _database_url_is_postgres(self) -> Self:
         url = self.database_url
-        if url is not None and not url.get_secret_value().startswith(
-            ("postgresql://", "postgres://")
-        ):
+        if url is not None and not is_postgres_url(url.get_secret_value()):
             raise ValueError("database_url must start with postgresql:// (or postgres://)")
         return self
 

@@ -10,7 +10,13 @@ from typing import Annotated, Literal, Self
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from agent.config import DEFAULT_RESPONSE_WINDOWS_DAYS, AgentConfig, LLMConfig, OutcomeConfig
+from agent.config import (
+    DEFAULT_RESPONSE_WINDOWS_DAYS,
+    AgentConfig,
+    LLMConfig,
+    OutcomeConfig,
+    is_postgres_url,
+)
 from api.keys import ApiKey, parse_keys
 from tools import ActionType
 
@@ -150,9 +156,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _postgres_only(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not value.get_secret_value().startswith(
-            ("postgresql://", "postgres://")
-        ):
+        if value is not None and not is_postgres_url(value.get_secret_value()):
             raise ValueError("must be a postgresql:// URL (unset: SQLite in the data directory)")
         return value
 

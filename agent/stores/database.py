@@ -19,6 +19,8 @@ from typing import Any, Literal, Protocol
 
 import psycopg
 
+from agent.config import is_postgres_url
+
 __all__ = [
     "Connection",
     "Cursor",
@@ -27,7 +29,6 @@ __all__ = [
     "Dialect",
     "IntegrityError",
     "attach",
-    "is_postgres_url",
     "open_database",
 ]
 
@@ -93,10 +94,6 @@ class Database(Protocol):
 DatabaseTarget = Database | Path | str
 """What a store opens: a shared database; or one of its own, from the path of a SQLite file
 or a PostgreSQL URL."""
-
-
-def is_postgres_url(value: str) -> bool:
-    return value.startswith(("postgresql://", "postgres://"))
 
 
 def open_database(target: Path | str, *, pool_size: int = 10) -> Database:
