@@ -19,6 +19,7 @@ from agent.embeddings import (
     Embedder,
     MiniLMEmbedder,
     OpenAIEmbedder,
+    local_embedder,
 )
 from agent.kpis.store import KpiReader, SqlKpiReader
 from agent.llm import LLMClient
@@ -156,7 +157,8 @@ def _embedder(config: AgentConfig) -> Embedder:
             base_url=config.embedding_base_url,
             api_key=config.embedding_api_key,
         )
-    return BatchingEmbedder(MiniLMEmbedder())  # concurrent decisions share model runs
+    local = local_embedder(None if config.embedding == "local" else MiniLMEmbedder.model_id)
+    return BatchingEmbedder(local)  # concurrent decisions share model runs
 
 
 def build_deps(

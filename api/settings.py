@@ -58,7 +58,12 @@ class Settings(BaseSettings):
     chroma_mode: Literal["embedded", "http"] = "embedded"
     chroma_host: str = "127.0.0.1"
     chroma_port: int = Field(default=8000, ge=1, le=65535)
-    embedding: Literal["local", "openai"] = "local"
+    embedding: Literal["local", "minilm", "openai"] = Field(
+        default="local",
+        description="local: the packaged multilingual model (USE multilingual v3, 16 "
+        "languages); minilm: the packaged English all-MiniLM-L6-v2; openai: an "
+        "OpenAI-compatible endpoint.",
+    )
     embedding_model: str = "text-embedding-3-small"
     embedding_base_url: str | None = None
     embedding_api_key: SecretStr | None = None

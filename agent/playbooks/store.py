@@ -6,6 +6,7 @@ embedding function (which downloads a model) never runs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, cast
 import chromadb
 import numpy as np
 from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Embeddings
 from chromadb.config import Settings
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +26,8 @@ from agent.playbooks.parse import PlaybookError
 from tools import Channel
 
 __all__ = ["GENERAL_JOURNEY", "IngestReport", "PlaybookStore"]
+
+_log = logging.getLogger(__name__)
 
 
 def _settings() -> Settings:
@@ -73,19 +77,11 @@ class PlaybookStore:
         self, client: ClientAPI, embedder: Embedder, *, collection: str = "playbooks"
     ) -> None:
         self._embedder = embedder
-        self._collection = client.get_or_create_collection(
-            collection,
-            embedding_function=None,
-            configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": embedder.model_id},
-        )
+        self._collection = self._open(client, collection)
         stored = (self._collection.metadata or {}).get("embedding_model")
         if stored is not None and stored != embedder.model_id:
-            # vectors of two models are not comparable: retrieval would be silently wrong
-            raise PlaybookError(
-                f"collection {collection!r} holds {stored!r} embeddings, not "
-                f"{embedder.model_id!r}; ingest into a new collection or Chroma path"
-            )
+            # Vectors of two models are not comparable: every row is embedded again.
+            self._collection = self._reembed(client, collection, str(stored))
         self._ingesting = threading.Lock()
         """One ingest at a time."""
         self._swap = threading.Lock()
@@ -95,6 +91,39 @@ class PlaybookStore:
         """Seen to hold a playbook: queries no longer count first."""
         self._playbooks: dict[str, Playbook] = {}
         """Parsed playbooks by id, version and content hash."""
+
+    def _open(self, client: ClientAPI, name: str) -> Collection:
+        return client.get_or_create_collection(
+            name,
+            embedding_function=None,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"embedding_model": self._embedder.model_id},
+        )
+
+    def _reembed(self, client: ClientAPI, name: str, stored: str) -> Collection:
+        """The collection rebuilt with this store's model, from the rows' own documents and
+        metadata (every version, active or not). The models' dimensions may differ, so the
+        rows move to a new collection of the same name."""
+        rows = self._collection.get(include=["documents", "metadatas"])
+        ids, documents = rows["ids"], rows["documents"] or []
+        metadatas = rows["metadatas"] or []
+        _log.warning(
+            "playbook index: %d rows were embedded with %s; embedding them again with %s",
+            len(ids),
+            stored,
+            self._embedder.model_id,
+        )
+        vectors = self._embedder.embed(list(documents)) if ids else []
+        client.delete_collection(name)
+        fresh = self._open(client, name)
+        if ids:
+            fresh.add(
+                ids=list(ids),
+                embeddings=_vectors(vectors),
+                documents=list(documents),
+                metadatas=list(metadatas),
+            )
+        return fresh
 
     @classmethod
     def embedded(

@@ -1,4 +1,5 @@
-"""Embedders: the bundled MiniLM model, and an OpenAI-compatible endpoint over mocked HTTP."""
+"""Embedders: the packaged models (multilingual USE, the default; English MiniLM), and an
+OpenAI-compatible endpoint over mocked HTTP."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import numpy as np
 import openai
 import pytest
 import respx
@@ -20,6 +22,7 @@ from agent.embeddings import (
     Embedder,
     MiniLMEmbedder,
     OpenAIEmbedder,
+    local_embedder,
 )
 
 BASE = "http://embeddings.test/v1"
@@ -29,8 +32,8 @@ def _norm(vector: list[float]) -> float:
     return math.sqrt(sum(x * x for x in vector))
 
 
-def test_minilm_vectors_are_unit_length_and_meaningful(embedder: MiniLMEmbedder) -> None:
-    assert isinstance(embedder, Embedder)
+def test_minilm_vectors_are_unit_length_and_meaningful(minilm: MiniLMEmbedder) -> None:
+    embedder: Embedder = minilm
     charged, refund, weather = embedder.embed(
         ["I was charged twice", "please refund the double payment", "sunny weather tomorrow"]
     )
@@ -42,6 +45,32 @@ def test_minilm_vectors_are_unit_length_and_meaningful(embedder: MiniLMEmbedder)
 
     assert cosine(charged, refund) > cosine(charged, weather)
     assert embedder.embed([]) == []
+
+
+def test_the_default_model_is_multilingual_and_unit_length(embedder: Embedder) -> None:
+    assert embedder.model_id == "use-multilingual-v3"
+    english, german, japanese, weather = (
+        np.array(v)
+        for v in embedder.embed(
+            [
+                "I was charged twice for my subscription",
+                "mir wurde das Abo zweimal abgebucht",
+                "サブスクの料金が二重に請求されました",
+                "sunny weather tomorrow",
+            ]
+        )
+    )
+    assert len(english) == 512
+    assert float(np.linalg.norm(german)) == pytest.approx(1.0, abs=1e-4)
+    # Another language lands next to the same meaning in English, not next to another topic.
+    assert float(german @ english) > float(german @ weather) + 0.2
+    assert float(japanese @ english) > float(japanese @ weather) + 0.2
+    assert embedder.embed([]) == []
+
+
+def test_local_embedder_names_the_models_it_knows() -> None:
+    with pytest.raises(ValueError, match="unknown local embedding model 'bert'"):
+        local_embedder("bert")
 
 
 @respx.mock(assert_all_called=True)
@@ -129,7 +158,7 @@ def test_caching_embedder_evicts_the_least_recently_used() -> None:
     assert inner.calls == [["b"]]
 
 
-def test_caching_embedder_returns_what_the_model_returns(embedder: MiniLMEmbedder) -> None:
+def test_caching_embedder_returns_what_the_model_returns(embedder: Embedder) -> None:
     cached = CachingEmbedder(embedder)
     texts = ["locked out of my account", "charged twice"]
     assert cached.embed(texts) == embedder.embed(texts)
@@ -142,7 +171,7 @@ class _Held:
 
     model_id = "held"
 
-    def __init__(self, model: MiniLMEmbedder) -> None:
+    def __init__(self, model: Embedder) -> None:
         self._model = model
         self.runs: list[list[str]] = []
         self.running = threading.Event()
@@ -157,7 +186,7 @@ class _Held:
         return self._model.embed(texts)
 
 
-def test_batching_embedder_runs_queued_calls_together(embedder: MiniLMEmbedder) -> None:
+def test_batching_embedder_runs_queued_calls_together(embedder: Embedder) -> None:
     held = _Held(embedder)
     batching = BatchingEmbedder(held)
     texts = [["charged twice"], ["locked out", "password reset"], ["claim delayed"], ["refund"]]
@@ -170,10 +199,12 @@ def test_batching_embedder_runs_queued_calls_together(embedder: MiniLMEmbedder) 
         held.gate.set()
         got = [first.result(timeout=30), *(f.result(timeout=30) for f in rest)]
     assert held.runs == [texts[0], [t for call in texts[1:] for t in call]]  # two runs, not 4
-    assert got == [embedder.embed(t) for t in texts]  # each call gets its own vectors
+    for call, vectors in zip(texts, got, strict=True):  # each call gets its own vectors
+        # (a batch may differ from a lone run in the last float bits)
+        np.testing.assert_allclose(vectors, embedder.embed(call), atol=1e-5)
 
 
-def test_batching_embedder_gives_a_runs_error_to_its_calls_only(embedder: MiniLMEmbedder) -> None:
+def test_batching_embedder_gives_a_runs_error_to_its_calls_only(embedder: Embedder) -> None:
     held = _Held(embedder)
     held.gate.set()
     batching = BatchingEmbedder(held)

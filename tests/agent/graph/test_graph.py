@@ -52,7 +52,7 @@ def test_every_decision_is_recorded_before_it_returns(demo_decider: Decider) -> 
     assert stored.profile.name != record.profile.name  # the log keeps a token
     assert record.mode == "rules"
     assert record.policy_pack_version
-    assert record.embedding_model == "all-MiniLM-L6-v2-int8"
+    assert record.embedding_model == "use-multilingual-v3"
     assert list(record.timings_ms) == [
         "load_context",
         "retrieve",
@@ -113,7 +113,7 @@ def test_safe_default_when_no_playbook_applies(tmp_path: Path) -> None:
         record = asyncio.run(decider.decide(inbound)).record
         assert record.safe_default
         assert record.chosen.call.type == "handoff_to_agent"
-        assert "no playbook applied" in record.rationale
+        assert "low confidence" in record.rationale  # "help" names no intent
         outbound = DecideRequest.model_validate({"profile": {"customer_id": "p1"}})
         assert asyncio.run(decider.decide(outbound)).record.chosen.call.type == "no_action"
     finally:
