@@ -17,19 +17,25 @@ _QUEUES = {
     "tech_support": "tech_support",
     "renewal": "retention",
     "cancellation": "retention",
+    "order_delivery": "deliveries",
+    "complaint": "complaints",
 }
 
 
-def safe_defaults(context: RequestContext, signals: Signals, why: str) -> list[Proposal]:
+def safe_defaults(
+    context: RequestContext, signals: Signals, why: str, *, likely_journey: str | None = None
+) -> list[Proposal]:
     """What to do when nothing survived, most helpful first; the guards judge each in turn.
 
     Inbound: a human takes over with a briefing (on the live channel, then on any), and doing
-    nothing is the last resort. Otherwise: do nothing, on purpose.
+    nothing is the last resort. Otherwise: do nothing, on purpose. The handoff goes to the
+    queue of the journey, or of ``likely_journey`` when none is known (the closest playbook's,
+    for a contact not understood well enough to act on it).
     """
     reason = f"Safe default: {why}"[:200]
     proposals = []
     if context.direction == "inbound":
-        journey = signals.journey.journey or ""
+        journey = signals.journey.journey or likely_journey or ""
         live = context.channel if context.channel in (Channel.CHAT, Channel.PHONE) else None
         channels = [live, None] if live is not None else [None]
         proposals = [

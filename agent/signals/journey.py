@@ -85,6 +85,8 @@ JOURNEY_RULES: Mapping[str, JourneyRule] = MappingProxyType(
         "billing_dispute": _rule(activity="invoice_viewed payment_failed"),
         "cancellation": _rule(activity="plan_downgrade_viewed"),
         "tech_support": _rule(activity="error search"),
+        "order_delivery": _rule(),
+        "complaint": _rule(),
         "general": _rule(),
     }
 )

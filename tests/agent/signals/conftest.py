@@ -8,7 +8,7 @@ from itertools import count
 
 import pytest
 
-from agent.embeddings import MiniLMEmbedder
+from agent.embeddings import Embedder
 from agent.events import Event
 from agent.profile import Profile
 from agent.signals.derive import SignalDeriver
@@ -21,17 +21,12 @@ NOW = datetime(2025, 3, 14, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
-
-
-@pytest.fixture(scope="session")
 def catalogue() -> IntentCatalogue:
     return load_catalogue()
 
 
 @pytest.fixture(scope="session")
-def deriver(embedder: MiniLMEmbedder, catalogue: IntentCatalogue) -> SignalDeriver:
+def deriver(embedder: Embedder, catalogue: IntentCatalogue) -> SignalDeriver:
     return SignalDeriver(embedder, catalogue)
 
 
