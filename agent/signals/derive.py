@@ -10,11 +10,12 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.context import RequestContext
-from agent.embeddings import Embedder
+from agent.embeddings import Embedder, calibrated
 from agent.events import Event
 from agent.profile import Profile
 from agent.signals.cues import TextCue, text_cues
 from agent.signals.effort import score_effort
+from agent.signals.emotion import EmotionCatalogue, EmotionReader, load_emotions
 from agent.signals.intent import IntentCatalogue, IntentMatcher, load_catalogue
 from agent.signals.journey import detect_journey
 from agent.signals.models import Signals
@@ -40,15 +41,29 @@ class Reading:
 
 
 class SignalDeriver:
-    """Holds the intent matcher (examples embedded once) and the VADER scorer."""
+    """Holds the intent matcher and the emotion reader (examples embedded once each) and the
+    VADER scorer."""
 
-    def __init__(self, embedder: Embedder, catalogue: IntentCatalogue | None = None) -> None:
-        self._intents = IntentMatcher(embedder, catalogue or load_catalogue())
+    def __init__(
+        self,
+        embedder: Embedder,
+        catalogue: IntentCatalogue | None = None,
+        emotions: EmotionCatalogue | None = None,
+    ) -> None:
+        calibration = calibrated(embedder.model_id)
+        self._intents = IntentMatcher(
+            embedder, catalogue or load_catalogue(), threshold=calibration.intent_threshold
+        )
+        self._emotions = EmotionReader(embedder, emotions or load_emotions())
         self._sentiment = SentimentScorer()
 
     @property
     def intents(self) -> IntentMatcher:
         return self._intents
+
+    @property
+    def emotions(self) -> EmotionReader:
+        return self._emotions
 
     @property
     def sentiment(self) -> SentimentScorer:
@@ -83,9 +98,19 @@ class SignalDeriver:
             newest=INTENT_NEWEST,
             event_weight=INTENT_EVENT_WEIGHT,
         )
-        vectors = self._intents.embed(cues)
+        felt = SentimentScorer.cues(seen, context, now)
+        # One model call for every distinct text read, for the intent and the sentiment.
+        texts = list(dict.fromkeys(c.text for c in [*cues, *felt]))
+        matrix = self._intents.embed_texts(texts)
+        row = {text: i for i, text in enumerate(texts)}
+        vectors = matrix[[row[c.text] for c in cues]]
         intent = self._intents.match(cues, vectors)
-        sentiment = self._sentiment.score(profile, seen, context, now)
+        sentiment = self._sentiment.score_texts(
+            felt,
+            now,
+            language=profile.language,
+            emotions=self._emotions.read(matrix[[row[c.text] for c in felt]]),
+        )
         effort = score_effort(seen, context, now)
         journey = detect_journey(seen, context, intent, effort, now)
         risk = score_risk(profile, seen, sentiment, effort, journey, now)

@@ -45,9 +45,19 @@ class IntentSignal(_Frozen):
 
 
 class SentimentSignal(_Frozen):
-    compound: float = Field(ge=-1, le=1, description="Recency-weighted VADER compound score.")
+    compound: float = Field(
+        ge=-1,
+        le=1,
+        description="Recency-weighted score, -1..1: VADER's compound per text, corrected by "
+        "the text's emotion when one is clear.",
+    )
     label: Literal["negative", "neutral", "positive"] = Field(
         description="compound in words: negative <= -0.05 < neutral < 0.05 <= positive."
+    )
+    emotion: str | None = Field(
+        default=None,
+        description="The feeling read with most weight in those texts (grief, sarcasm, anger, "
+        "fear, frustration, joy, gratitude), or None when none is clear.",
     )
     texts_scored: int = Field(description="Customer texts scored (0: neutral by default).")
     evidence: list[Evidence] = Field(default_factory=list, description="What it rests on.")

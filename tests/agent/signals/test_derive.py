@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from agent.context import RequestContext
-from agent.embeddings import Embedder, MiniLMEmbedder
+from agent.embeddings import Embedder
 from agent.events import Event
 from agent.profile import Profile
 from agent.signals.derive import SignalDeriver
@@ -157,7 +157,7 @@ class _Counting:
 
 
 def test_read_embeds_the_words_once_and_keeps_their_vectors(
-    embedder: MiniLMEmbedder, now: datetime, locked_out: list[Event]
+    embedder: Embedder, now: datetime, locked_out: list[Event]
 ) -> None:
     counting = _Counting(embedder)
     deriver = SignalDeriver(counting)
@@ -167,16 +167,25 @@ def test_read_embeds_the_words_once_and_keeps_their_vectors(
 
     reading = deriver.read(profile, locked_out, context, now)
 
-    # the reason, then the customer's texts of the last 7 days, newest first; one call
-    assert counting.calls == [["I can't log in", "I still can't log in, this is so frustrating"]]
+    # One call: the reason, the customer's texts of the last 7 days for the intent (newest
+    # first), then the older ones that only the sentiment reads (30 days); each text once.
+    assert counting.calls == [
+        [
+            "I can't log in",
+            "I still can't log in, this is so frustrating",
+            "Love the new app, really easy to use",
+        ]
+    ]
     assert [c.source for c in reading.cues] == ["context", "event"]
-    assert reading.vectors.shape == (2, 384)
-    assert reading.vectors[0] == pytest.approx(np.array(embedder.embed(["I can't log in"])[0]))
+    assert reading.vectors.shape == (2, 512)
+    assert reading.vectors[0] == pytest.approx(
+        np.array(embedder.embed(["I can't log in"])[0]), abs=1e-5
+    )
     assert reading.signals == deriver.derive(profile, locked_out, context, now)
 
 
 def test_read_without_words_embeds_nothing(
-    embedder: MiniLMEmbedder, now: datetime, event: EventFactory
+    embedder: Embedder, now: datetime, event: EventFactory
 ) -> None:
     counting = _Counting(embedder)
     deriver = SignalDeriver(counting)
@@ -187,5 +196,5 @@ def test_read_without_words_embeds_nothing(
     )
 
     assert counting.calls == []
-    assert (reading.cues, reading.vectors.shape) == ((), (0, 384))
+    assert (reading.cues, reading.vectors.shape) == ((), (0, 512))
     assert reading.signals.intent.name is None

@@ -8,6 +8,7 @@ import pytest
 from agent.context import RequestContext
 from agent.events import Event
 from agent.profile import Profile
+from agent.signals.derive import SignalDeriver
 from agent.signals.sentiment import SentimentScorer
 
 EventFactory = Callable[..., Event]
@@ -145,15 +146,74 @@ def test_window_is_thirty_days(
         pytest.param("de-AT", True, id="de-AT"),
     ],
 )
-def test_non_english_is_flagged_low_confidence(
+def test_vader_reads_english_only(
     scorer: SentimentScorer, now: datetime, language: str, flagged: bool
 ) -> None:
     profile = Profile(customer_id="cus_9", language=language)
+    # "die" is English for dying: VADER would read this German request as negative.
+    reason = "bitte senden Sie mir die Rechnung"
 
-    signal = scorer.score(profile, [], RequestContext(reason="mi cuenta está bloqueada"), now)
+    signal = scorer.score(profile, [], RequestContext(reason=reason), now)
 
     notes = [e for e in signal.evidence if e.ref == "profile.language"]
     assert bool(notes) is flagged
     if flagged:
-        assert "low-confidence" in notes[0].detail
-        assert signal.texts_scored == 1
+        assert "English only" in notes[0].detail
+        assert signal.compound == 0.0  # no emotions given: nothing else speaks
+    else:
+        assert signal.compound < 0
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "label", "emotion"),
+    [
+        pytest.param(
+            "en",
+            "thank you so much for your kindness, my husband passed away on Sunday and I need "
+            "to take his name off the account",
+            "negative",
+            "grief",
+            id="grief-in-polite-words",
+        ),
+        pytest.param(
+            "en",
+            "wow, charged me twice AGAIN, you lot are just brilliant",
+            "negative",
+            "sarcasm",
+            id="sarcasm",
+        ),
+        pytest.param(
+            "es",
+            "estoy harta, es la tercera vez que os llamo y nadie me soluciona nada",
+            "negative",
+            None,
+            id="es-fed-up",
+        ),
+        pytest.param(
+            "de",
+            "vielen lieben Dank, das Problem ist gelöst und alles läuft wieder",
+            "positive",
+            None,
+            id="de-thanks",
+        ),
+        pytest.param(
+            "en", "please send the invoice for October as a PDF", "neutral", None, id="request"
+        ),
+    ],
+)
+def test_emotions_read_what_words_miss(
+    deriver: SignalDeriver,
+    now: datetime,
+    language: str,
+    text: str,
+    label: str,
+    emotion: str | None,
+) -> None:
+    profile = Profile(customer_id="cus_9", language=language)
+
+    signal = deriver.derive(profile, [], RequestContext(reason=text), now).sentiment
+
+    assert signal.label == label
+    if emotion is not None:
+        assert signal.emotion == emotion
+    assert "reads as" in signal.evidence[0].detail
