@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from agent.embeddings import Calibration
 from agent.profile import Profile
 from agent.signals.models import (
     EffortSignal,
@@ -16,6 +17,8 @@ from agent.signals.models import (
 )
 
 NOW = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)  # a Friday afternoon in Europe
+CALIBRATION = Calibration(intent_threshold=0.45, full_match=0.6, min_relevance=0.2, weak_match=0.3)
+"""Round levels for planner tests, independent of any model."""
 
 
 def profile(**overrides: Any) -> Profile:

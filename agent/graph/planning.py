@@ -18,11 +18,13 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 
 from agent.deps import Deps
+from agent.embeddings import calibrated
 from agent.events import Event
 from agent.graph.nodes import timed
 from agent.graph.state import DecisionState
 from agent.planner.llm import LLMPlan, PlanInput, plan_llm, repair_llm
-from agent.planner.rules import check_conditions, plan_rules
+from agent.planner.proposal import PlannerNote
+from agent.planner.rules import check_conditions, low_confidence, plan_rules
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Case
 from agent.record import ProposalTrace
@@ -75,6 +77,7 @@ class _StateLookup:
 
 def _rules(
     state: DecisionState,
+    deps: Deps,
     mode: Literal["rules", "fallback_rules"],
     reason: str,
     earlier: Mapping[str, Any],
@@ -87,6 +90,7 @@ def _rules(
         signals=state["signals"],
         context=state["request"].context,
         now=state["now"],
+        calibration=calibrated(deps.embedder.model_id),
     )
     return {
         "proposals": [*earlier.get("proposals", []), *proposals],
@@ -127,11 +131,29 @@ def _summary(problems: list[str], denials: Mapping[str, str]) -> str:
     return text[:300] or "nothing usable was proposed"
 
 
+def _unsure(state: DecisionState, why: str) -> dict[str, Any]:
+    """No planner: the contact is not understood well enough to act on any playbook, so the
+    safe default (a person, on the live channel) takes it."""
+    note = PlannerNote(playbook_id="*", action_type="*", note=f"low confidence: {why}")
+    return {
+        "proposals": [],
+        "notes": [note],
+        "mode": "rules",
+        "mode_reason": f"low confidence: {why}; no playbook is acted on",
+        "low_confidence": why,
+    }
+
+
 @timed("plan")
 async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps = runtime.context
+    calibration = calibrated(deps.embedder.model_id)
+    context = state["request"].context
+    why = low_confidence(state["hits"], state["signals"], context, calibration)
+    if why is not None:
+        return _unsure(state, why)
     if deps.llm is None or deps.config.llm is None:
-        return _rules(state, "rules", RULES_REASON, {})
+        return _rules(state, deps, "rules", RULES_REASON, {})
     plan_input = PlanInput(
         profile=state["profile"],
         signals=state["signals"],
@@ -140,6 +162,7 @@ async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any
         hits=state["hits"],
         precheck=precheck(state["policy_context"], deps.pack),
         now=state["now"],
+        calibration=calibration,
     )
     lookup = _StateLookup(deps, state)
     result = await plan_llm(
@@ -156,7 +179,7 @@ async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any
     }
     if result.error is not None:
         reason = f"LLM unavailable ({result.error.value}): the rules planner decided"
-        return {**update, **_rules(state, "fallback_rules", reason, update)}
+        return {**update, **_rules(state, deps, "fallback_rules", reason, update)}
     count = len(result.proposals)
     return {**update, "mode": "llm", "mode_reason": f"LLM planner: {count} proposal(s)"}
 
@@ -165,7 +188,7 @@ async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any
 async def repair(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     deps, session = runtime.context, state.get("llm_session")
     if deps.llm is None or session is None:  # the router sends only LLM decisions here
-        return _rules(state, "fallback_rules", "repair without an LLM session", state)
+        return _rules(state, deps, "fallback_rules", "repair without an LLM session", state)
     problems, denials = _last_turn(state)
     result = await repair_llm(
         deps.llm,
@@ -178,7 +201,7 @@ async def repair(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, A
     first = _summary(problems, denials)
     if result.error is not None:
         reason = f"LLM unavailable during repair ({result.error.value}) after: {first}"
-        return {**update, **_rules(state, "fallback_rules", reason, update)}
+        return {**update, **_rules(state, deps, "fallback_rules", reason, update)}
     return {
         **update,
         "mode": "llm_repaired",
@@ -189,7 +212,7 @@ async def repair(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, A
 @timed("fallback")
 async def fallback(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any]:
     reason = f"LLM repair failed ({_summary(*_last_turn(state))}): the rules planner decided"
-    return _rules(state, "fallback_rules", reason, state)
+    return _rules(state, runtime.context, "fallback_rules", reason, state)
 
 
 def after_guard(state: DecisionState) -> Literal["arbitrate", "repair", "fallback"]:

@@ -61,6 +61,8 @@ class DecisionState(TypedDict, total=False):
     traces: list[ProposalTrace]
     mode: Mode
     mode_reason: str
+    low_confidence: str
+    """Set when the contact was not understood well enough to act on a playbook: why."""
     llm_session: LLMSession | None
     llm_calls: Annotated[list[LLMCallTrace], operator.add]
     redactions: list[str]

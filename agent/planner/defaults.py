@@ -1,4 +1,10 @@
-"""Fill the arguments a playbook leaves to the moment: channel, send time, currency, case."""
+"""Fill the arguments a playbook leaves to the moment: channel, send time, currency, case.
+
+On a live interaction (an inbound chat or call) the actions that reach the customer use that
+channel, whatever the playbook wrote: an offer is made, an article shared and a handoff done in
+the conversation the customer is in. An article on a call goes to their e-mail, the one way to
+put a link in their hands.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +63,7 @@ def fill_defaults(
         case ActionType.SEND_MESSAGE:
             filled.setdefault("channel", _message_channel(profile))
         case ActionType.OFFER_INCENTIVE:
-            filled.setdefault("channel", live or _message_channel(profile))
+            filled["channel"] = live or filled.get("channel") or _message_channel(profile)
             if filled.get("kind") == "amount_discount":
                 filled.setdefault("currency", profile.currency)
         case ActionType.APPLY_GOODWILL_CREDIT:
@@ -68,7 +74,10 @@ def fill_defaults(
             filled.setdefault("at", next_business_slot(now, profile))
         case ActionType.HANDOFF_TO_AGENT:
             if live is not None:
-                filled.setdefault("channel", live)
+                filled["channel"] = live
+        case ActionType.RECOMMEND_ARTICLE:
+            if live is not None:
+                filled["channel"] = Channel.CHAT if live == Channel.CHAT else Channel.EMAIL
         case _:
             pass
     return filled

@@ -19,6 +19,7 @@ from typing import Literal
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from agent.context import RequestContext
+from agent.embeddings import Calibration
 from agent.events import Event
 from agent.llm import (
     ChatResult,
@@ -68,6 +69,7 @@ class PlanInput:
     hits: list[PlaybookHit]
     precheck: Precheck
     now: datetime
+    calibration: Calibration
 
 
 @dataclass(slots=True)
@@ -78,6 +80,7 @@ class LLMSession:
     hits: dict[str, PlaybookHit]
     precheck: Precheck
     signals: Signals
+    calibration: Calibration
     outcomes: list[CallOutcome] = field(default_factory=list)
     """What became of each call of the model's last turn (answered in the repair round)."""
     problems: list[str] = field(default_factory=list)
@@ -159,6 +162,7 @@ def _take_turn(
         offered={t["function"]["name"] for t in offered},
         hits=session.hits,
         signals=session.signals,
+        calibration=session.calibration,
         first_index=first_index,
     )
     session.messages.append(_assistant(result))
@@ -231,6 +235,7 @@ async def plan_llm(
         hits={h.playbook.id: h for h in plan_input.hits},
         precheck=plan_input.precheck,
         signals=plan_input.signals,
+        calibration=plan_input.calibration,
     )
     calls: list[LLMCallTrace] = []
     for round_no in range(max_rounds + 1):

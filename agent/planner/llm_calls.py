@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agent.embeddings import Calibration
 from agent.llm import ToolCallOut
 from agent.planner.llm_tools import READ_ONLY_TOOLS
 from agent.planner.proposal import Proposal
@@ -76,7 +77,7 @@ def _problems(exc: ValidationError, tool: str | None = None) -> str:
 
 
 def _score(
-    call: ActionCall, hit: PlaybookHit | None, signals: Signals
+    call: ActionCall, hit: PlaybookHit | None, signals: Signals, calibration: Calibration
 ) -> tuple[float, float, float]:
     """Propensity, value and lever as the rules planner would give this call's playbook action,
     so arbitration weighs LLM and rules proposals alike."""
@@ -84,11 +85,14 @@ def _score(
         return _NO_PLAYBOOK
     action = next((a for a in hit.playbook.actions if a.type == call.type), None)
     weight, value = (action.weight, action.value) if action else (0.3, 0.5)
-    return round(weight * fit(hit, signals), 4), value, hit.playbook.priority
+    return round(weight * fit(hit, signals, calibration), 4), value, hit.playbook.priority
 
 
 def _proposal(
-    call: ToolCallOut, hits: Mapping[str, PlaybookHit], signals: Signals
+    call: ToolCallOut,
+    hits: Mapping[str, PlaybookHit],
+    signals: Signals,
+    calibration: Calibration,
 ) -> Proposal | str:
     try:
         envelope = _Envelope.model_validate_json(call.arguments or "{}")
@@ -104,7 +108,7 @@ def _proposal(
         action = parse_action({"type": call.name, "args": args})
     except ValidationError as exc:
         return f"invalid arguments: {_problems(exc, call.name)}"
-    propensity, value, lever = _score(action, hit, signals)
+    propensity, value, lever = _score(action, hit, signals, calibration)
     return Proposal(
         call=action,
         playbook_id=hit.playbook.id if hit else None,
@@ -136,6 +140,7 @@ def parse_calls(
     offered: Collection[str],
     hits: Mapping[str, PlaybookHit],
     signals: Signals,
+    calibration: Calibration,
     first_index: int,
 ) -> ParsedRound:
     """Sort the model's calls into proposals (numbered from ``first_index``), read-only
@@ -157,7 +162,7 @@ def parse_calls(
             else:
                 reads.append(read)
         else:
-            made = _proposal(call, hits, signals)
+            made = _proposal(call, hits, signals, calibration)
             if isinstance(made, str):
                 outcomes.append(CallOutcome(call.id, call.name, error=made))
                 continue

@@ -12,6 +12,7 @@ import cel
 from pydantic import ValidationError
 
 from agent.context import RequestContext
+from agent.embeddings import Calibration
 from agent.planner.defaults import fill_defaults
 from agent.planner.proposal import PlannerNote, Proposal
 from agent.playbooks.conditions import evaluate_conditions
@@ -20,10 +21,7 @@ from agent.profile import Profile
 from agent.signals.models import Signals
 from tools import parse_action
 
-__all__ = ["check_conditions", "fit", "plan_rules"]
-
-_FULL_MATCH_SCORE = 0.6
-"""A cosine similarity at which retrieval alone counts as a full fit."""
+__all__ = ["check_conditions", "fit", "low_confidence", "plan_rules"]
 
 RELATIVE_FLOOR = 0.75
 """Playbooks much less similar than the best one retrieved are noise, not options, unless
@@ -42,9 +40,31 @@ def check_conditions(
     return checked
 
 
-def fit(hit: PlaybookHit, signals: Signals) -> float:
+def low_confidence(
+    hits: Sequence[PlaybookHit],
+    signals: Signals,
+    context: RequestContext,
+    calibration: Calibration,
+) -> str | None:
+    """Why an inbound contact is not understood well enough to act on a playbook, or None.
+
+    A person (or a clarifying question) serves such a contact better than the nearest playbook:
+    nothing in the words names an intent and no journey is known, or no playbook matches them
+    at least ``calibration.weak_match``.
+    """
+    if context.direction != "inbound":
+        return None
+    if signals.intent.name is None and signals.journey.journey is None:
+        return "no intent recognised in the customer's words and no journey known"
+    best = max((h.score for h in hits), default=0.0)
+    if best < calibration.weak_match:
+        return f"the closest playbook matches at {best:.2f}, below {calibration.weak_match:.2f}"
+    return None
+
+
+def fit(hit: PlaybookHit, signals: Signals, calibration: Calibration) -> float:
     """How well a playbook fits: retrieval similarity, plus agreement with journey and intent."""
-    score = min(1.0, max(0.0, hit.score) / _FULL_MATCH_SCORE)
+    score = min(1.0, max(0.0, hit.score) / calibration.full_match)
     if signals.journey.journey is not None and hit.playbook.journey == signals.journey.journey:
         score += 0.2
     if signals.intent.name is not None and signals.intent.name in hit.playbook.intents:
@@ -60,14 +80,30 @@ def plan_rules(
     signals: Signals,
     context: RequestContext,
     now: datetime,
+    calibration: Calibration,
 ) -> tuple[list[Proposal], list[PlannerNote]]:
-    """One proposal per applicable recommended action of each playbook whose conditions hold."""
+    """One proposal per applicable recommended action of each playbook whose conditions hold
+    and whose similarity clears the cut-offs.
+
+    Where the customer said something, every playbook must match it at least
+    ``calibration.min_relevance``: holding conditions do not make an unrelated playbook
+    relevant. (Without words the query is only the journey's name, and the journey filter
+    chose the playbooks.) Below ``RELATIVE_FLOOR`` of the best match, only a playbook whose own
+    conditions target this customer stays an option."""
     proposals: list[Proposal] = []
     notes: list[PlannerNote] = []
     seen: set[str] = set()
     floor = RELATIVE_FLOOR * max((h.score for h in hits), default=0.0)
+    worded = bool(signals.intent.candidates)  # the query holds the customer's words
     for hit in hits:
         playbook = hit.playbook
+        if worded and hit.score < calibration.min_relevance:
+            note = (
+                f"unrelated: similarity {hit.score:.2f} below the cut-off "
+                f"{calibration.min_relevance:.2f}"
+            )
+            notes.append(PlannerNote(playbook_id=playbook.key, action_type="*", note=note))
+            continue
         if hit.score < floor and not (playbook.conditions and hit.conditions_met):
             note = f"weak match: similarity {hit.score:.2f} below {floor:.2f}"
             notes.append(PlannerNote(playbook_id=playbook.key, action_type="*", note=note))
@@ -76,7 +112,7 @@ def plan_rules(
             reason = "; ".join(hit.condition_errors) or "conditions not met"
             notes.append(PlannerNote(playbook_id=playbook.key, action_type="*", note=reason))
             continue
-        playbook_fit = fit(hit, signals)
+        playbook_fit = fit(hit, signals, calibration)
         for action in playbook.actions:
             if action.when is not None:
                 met, errors = evaluate_conditions([action.when], dict(activation))

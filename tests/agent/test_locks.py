@@ -38,7 +38,10 @@ def _slow(append: Callable[..., DecisionRecordV1]) -> Callable[..., DecisionReco
 
 async def _offers(deciders: list[Decider], rounds: int) -> int:
     asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(32))
-    request = DecideRequest(customer_id="c13_amehta")  # an offer is their best action
+    # a save offer is the best action for this customer, who looked at cancelling
+    request = DecideRequest.model_validate(
+        {"customer_id": "c11_srossi", "context": {"journey": "cancellation"}}
+    )
     results = await asyncio.gather(
         *(decider.decide(request) for decider in deciders for _ in range(rounds))
     )

@@ -154,7 +154,7 @@ def test_four_workers_never_overspend_one_customers_budget(
     async def burst(base: str) -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=32)
         async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
-            body = {"customer_id": "c13_amehta"}
+            body = {"customer_id": "c11_srossi", "context": {"journey": "cancellation"}}
             return await asyncio.gather(*(client.post("/v1/decide", json=body) for _ in range(200)))
 
     with _serving(chroma, tmp_path / "data", workers=4, database_url=database_url) as base:

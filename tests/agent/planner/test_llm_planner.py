@@ -249,7 +249,10 @@ async def test_briefing_narrative_is_written_by_the_llm(
         return completion(message, finish="stop")
 
     model_route.side_effect = ScriptedModel(calls(EMAIL_SERVICE), cite_first_fact)
-    inbound = request("llm_brief", context={"direction": "inbound", "channel": "chat"})
+    inbound = request(
+        "llm_brief",
+        context={"direction": "inbound", "channel": "chat", "reason": "charged twice this month"},
+    )
 
     record = (await llm_decider().brief(inbound)).record
 

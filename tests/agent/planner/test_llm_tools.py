@@ -17,7 +17,7 @@ from agent.planner.llm_input import mask_text, minimize, planner_data
 from agent.planner.llm_tools import action_tools, read_only_tools, strict_schema
 from agent.profile import Profile
 from policies import PolicyContext, Precheck, load_pack, precheck
-from tests.factories import NOW, profile, signals
+from tests.factories import CALIBRATION, NOW, profile, signals
 from tools import SendMessageArgs
 
 PACK = load_pack(None)
@@ -192,6 +192,7 @@ def test_bad_calls_become_errors(name: str, arguments: str, error: str) -> None:
         offered={"no_action", "send_message"},
         hits={},
         signals=signals(),
+        calibration=CALIBRATION,
         first_index=1,
     )
     assert parsed.proposals == []
@@ -211,6 +212,7 @@ def test_nulls_take_the_tools_defaults() -> None:
         offered={"handoff_to_agent"},
         hits={},
         signals=signals(),
+        calibration=CALIBRATION,
         first_index=3,
     )
     [proposal] = parsed.proposals

@@ -8,7 +8,7 @@ from agent.context import RequestContext
 from agent.planner.rules import RELATIVE_FLOOR, check_conditions, fit, plan_rules
 from agent.playbooks.conditions import build_activation
 from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
-from tests.factories import NOW, profile, signals
+from tests.factories import CALIBRATION, NOW, profile, signals
 from tools import ActionType
 
 
@@ -49,6 +49,7 @@ def _plan(hits: list[PlaybookHit], **signal_args: Any):  # type: ignore[no-untyp
         signals=sig,
         context=context,
         now=NOW,
+        calibration=CALIBRATION,
     )
 
 
@@ -63,11 +64,17 @@ def test_one_proposal_per_action_with_its_playbook() -> None:
 
 def test_fit_rewards_journey_and_intent_agreement() -> None:
     hit = PlaybookHit(playbook=_playbook("pa"), score=0.3)
-    assert fit(hit, signals()) == pytest.approx(0.5)
-    assert fit(hit, signals(journey="tech_support")) == pytest.approx(0.7)
-    assert fit(hit, signals(journey="tech_support", intent="app_crash")) == pytest.approx(0.9)
+    assert fit(hit, signals(), CALIBRATION) == pytest.approx(0.5)
+    assert fit(hit, signals(journey="tech_support"), CALIBRATION) == pytest.approx(0.7)
+    assert fit(
+        hit, signals(journey="tech_support", intent="app_crash"), CALIBRATION
+    ) == pytest.approx(0.9)
     assert (
-        fit(PlaybookHit(playbook=_playbook("pa"), score=0.9), signals(journey="tech_support"))
+        fit(
+            PlaybookHit(playbook=_playbook("pa"), score=0.9),
+            signals(journey="tech_support"),
+            CALIBRATION,
+        )
         == 1.0
     )
 
