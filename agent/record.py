@@ -113,6 +113,11 @@ class ProposalTrace(BaseModel):
     propensity: float = Field(ge=0, le=1, description="Estimated chance it succeeds, 0..1.")
     value: float = Field(ge=0, description="Relative business value if it succeeds.")
     lever: float = Field(default=1.0, gt=0, description="Business priority of its playbook.")
+    source: Literal["rules", "llm", "safe_default"] = Field(
+        default="rules",
+        description="Who proposed it: the rules planner, the LLM (ranked beside the rules "
+        "planner's proposals), or the safe default.",
+    )
     evaluation: Evaluation = Field(description="What the guards said about it.")
 
 

@@ -55,6 +55,11 @@ class CustomerFacts(_Frozen):
         description="What the customer's words of the last days are about (the recognised "
         "intent), whatever the direction of the decision: a dispute in the events counts.",
     )
+    journey_stage: str | None = Field(
+        default=None,
+        description="Where the customer stands in their journey now (exploring, attempting, "
+        "blocked, escalating, completed, dormant).",
+    )
     segment: str | None = None
     attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 

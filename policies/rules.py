@@ -14,7 +14,7 @@ from policies.base import allow, deny, require_approval
 from policies.context import PolicyContext
 from policies.pack import PolicyPack, Rule
 from policies.verdict import Verdict
-from tools import ActionCall
+from tools import ActionCall, Channel
 
 __all__ = ["POLICY_ID", "activation", "rules"]
 
@@ -46,6 +46,7 @@ def activation(call: ActionCall, ctx: PolicyContext) -> dict[str, Any]:
         },
         "customer": ctx.customer.as_data,
         "inbound": ctx.inbound,
+        "live": ctx.inbound and ctx.interaction_channel in (Channel.CHAT, Channel.PHONE),
         "local_hour": ctx.now.astimezone(ZoneInfo(ctx.customer.timezone)).hour,
     }
 

@@ -68,6 +68,7 @@ def customer_facts(
         ),
         vulnerability_flags=list(profile.vulnerability_flags),
         intent=signals.intent.name if signals is not None else None,
+        journey_stage=signals.journey.stage if signals is not None else None,
         segment=profile.segment,
         attributes=dict(profile.attributes),
     )

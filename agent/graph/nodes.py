@@ -114,6 +114,7 @@ def trace_proposal(
         propensity=proposal.propensity,
         value=proposal.value,
         lever=proposal.lever,
+        source=proposal.source,
         evaluation=evaluate(proposal.call, policy_context, pack),
     )
 

@@ -1,7 +1,8 @@
 """The planning nodes: plan (rules or LLM), repair (LLM only, once), fallback (rules).
 
 With no LLM configured, ``plan`` runs the rules planner and the graph goes on as always. With one,
-the LLM proposes; the guard node judges; when nothing it proposed is permitted, ``repair`` gives
+the LLM proposes and its proposals are ranked beside the rules planner's (each proposal records
+its source); the guard node judges; when nothing the LLM proposed is permitted, ``repair`` gives
 it one more turn with the errors and denials; when that fails too, ``fallback`` lets the rules
 planner decide. An endpoint error at any point falls back at once. The mode and its reason land
 in the record.
@@ -23,7 +24,7 @@ from agent.events import Event
 from agent.graph.nodes import timed
 from agent.graph.state import DecisionState
 from agent.planner.llm import LLMPlan, PlanInput, plan_llm, repair_llm
-from agent.planner.proposal import PlannerNote
+from agent.planner.proposal import PlannerNote, Proposal
 from agent.planner.rules import check_conditions, low_confidence, plan_rules
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Case
@@ -78,22 +79,28 @@ class _StateLookup:
 def _rules(
     state: DecisionState,
     deps: Deps,
-    mode: Literal["rules", "fallback_rules"],
+    mode: Literal["rules", "llm", "fallback_rules"],
     reason: str,
     earlier: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The rules planner's proposals, after any the LLM made (so the record keeps those)."""
-    proposals, notes = plan_rules(
-        state["hits"],
-        activation=state["activation"],
-        profile=state["profile"],
-        signals=state["signals"],
-        context=state["request"].context,
-        now=state["now"],
-        calibration=calibrated(deps.embedder.model_id),
-    )
+    """The rules planner's proposals after any the LLM made (so the record keeps those), unless
+    they are among them already (an LLM decision ranks them beside its own)."""
+    before: list[Proposal] = earlier.get("proposals", [])
+    proposals: list[Proposal] = []
+    notes: list[PlannerNote] = []
+    if not any(p.source == "rules" for p in before):
+        proposals, notes = plan_rules(
+            state["hits"],
+            activation=state["activation"],
+            profile=state["profile"],
+            signals=state["signals"],
+            context=state["request"].context,
+            now=state["now"],
+            calibration=calibrated(deps.embedder.model_id),
+        )
+    made = {p.call.model_dump_json() for p in before}  # the same call twice adds nothing
     return {
-        "proposals": [*earlier.get("proposals", []), *proposals],
+        "proposals": [*before, *(p for p in proposals if p.call.model_dump_json() not in made)],
         "notes": [*earlier.get("notes", []), *notes],
         "mode": mode,
         "mode_reason": reason,
@@ -181,7 +188,8 @@ async def plan(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, Any
         reason = f"LLM unavailable ({result.error.value}): the rules planner decided"
         return {**update, **_rules(state, deps, "fallback_rules", reason, update)}
     count = len(result.proposals)
-    return {**update, "mode": "llm", "mode_reason": f"LLM planner: {count} proposal(s)"}
+    reason = f"LLM planner: {count} proposal(s), ranked beside the rules planner's"
+    return {**update, **_rules(state, deps, "llm", reason, update)}
 
 
 @timed("repair")
@@ -220,6 +228,6 @@ def after_guard(state: DecisionState) -> Literal["arbitrate", "repair", "fallbac
     mode = state["mode"]
     if mode in ("rules", "fallback_rules"):
         return "arbitrate"
-    if any(t.evaluation.permitted for t in state["traces"]):
+    if any(t.evaluation.permitted for t in state["traces"] if t.source == "llm"):
         return "arbitrate"
     return "repair" if mode == "llm" else "fallback"

@@ -83,8 +83,8 @@ def _score(
     so arbitration weighs LLM and rules proposals alike."""
     if hit is None:
         return _NO_PLAYBOOK
-    action = next((a for a in hit.playbook.actions if a.type == call.type), None)
-    weight, value = (action.weight, action.value) if action else (0.3, 0.5)
+    action = next(a for a in hit.playbook.actions if a.type == call.type)  # checked before
+    weight, value = action.weight, action.value
     return round(weight * fit(hit, signals, calibration), 4), value, hit.playbook.priority
 
 
@@ -108,6 +108,12 @@ def _proposal(
         action = parse_action({"type": call.name, "args": args})
     except ValidationError as exc:
         return f"invalid arguments: {_problems(exc, call.name)}"
+    if hit is not None and all(a.type != action.type for a in hit.playbook.actions):
+        listed = ", ".join(sorted({str(a.type) for a in hit.playbook.actions}))
+        return (
+            f"playbook {hit.playbook.id!r} does not recommend {call.name} (it lists {listed}): "
+            "name the playbook that does, or none"
+        )
     propensity, value, lever = _score(action, hit, signals, calibration)
     return Proposal(
         call=action,
@@ -117,6 +123,7 @@ def _proposal(
         propensity=propensity,
         value=value,
         lever=lever,
+        source="llm",
     )
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools import ActionCall
 
-__all__ = ["PlannerNote", "Proposal"]
+__all__ = ["PlannerNote", "Proposal", "Source"]
+
+Source = Literal["rules", "llm", "safe_default"]
 
 
 class Proposal(BaseModel):
@@ -19,6 +23,10 @@ class Proposal(BaseModel):
     propensity: float = Field(ge=0, le=1, description="Estimated chance the action succeeds.")
     value: float = Field(ge=0, description="Relative business value if it succeeds.")
     lever: float = Field(default=1.0, gt=0, description="Business priority of the playbook.")
+    source: Source = Field(
+        default="rules",
+        description="Who proposed it: the rules planner, the LLM, or the safe default.",
+    )
 
 
 class PlannerNote(BaseModel):

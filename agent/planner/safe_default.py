@@ -51,11 +51,18 @@ def safe_defaults(
                 rationale=f"safe default ({why})",
                 propensity=1.0,
                 value=0.1,
+                source="safe_default",
             )
             for channel in channels
         ]
     nothing = NoAction(args=NoActionArgs(reason=reason))
     proposals.append(
-        Proposal(call=nothing, rationale=f"safe default ({why})", propensity=1.0, value=0.1)
+        Proposal(
+            call=nothing,
+            rationale=f"safe default ({why})",
+            propensity=1.0,
+            value=0.1,
+            source="safe_default",
+        )
     )
     return proposals

@@ -57,8 +57,26 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         decider.close()
 
 
-def test_decide_uses_the_llm_and_records_the_call(client: TestClient) -> None:
+def test_silence_is_refused_to_a_customer_escalating_on_a_live_chat(client: TestClient) -> None:
+    # The stub answers no_action; this customer is on their third contact about a double charge.
     body = {"customer_id": "c13_amehta", "context": {"direction": "inbound", "channel": "chat"}}
+    response = client.post("/v1/decide", json=body)
+    assert response.status_code == 200, response.text
+    decision = client.get(f"/v1/decisions/{response.json()['decision_id']}").json()
+    assert decision["mode"] == "fallback_rules"
+    refused = [p for p in decision["proposals"] if p["source"] == "llm"]
+    assert {p["call"]["type"] for p in refused} == {"no_action"}
+    assert all(
+        v["policy_id"] == "rules" and "no_silence_for_escalating_live_contact" in v["message"]
+        for p in refused
+        for v in p["evaluation"]["verdicts"]
+        if v["outcome"] == "deny"
+    )
+    assert decision["chosen"]["call"]["type"] != "no_action"
+
+
+def test_decide_uses_the_llm_and_records_the_call(client: TestClient) -> None:
+    body = {"customer_id": "c16_cmartin", "context": {"direction": "inbound", "channel": "chat"}}
     response = client.post("/v1/decide", json=body)
     assert response.status_code == 200, response.text
     decision = response.json()

@@ -93,8 +93,9 @@ async def test_read_only_round_then_action(
         assert len(found) == 2
         assert all("<untrusted_data>" in m["content"] for m in found)
         ids = body["tools"][0]["function"]["parameters"]["properties"]["playbook_id"]
-        playbook_id = ids["anyOf"][0]["enum"][0]
-        return calls(action("no_action", {"reason": "wait for the case"}, playbook_id=playbook_id))
+        assert "billing-dispute-acknowledge" in ids["anyOf"][0]["enum"]
+        handoff = {"queue": "billing", "priority": "high", "reason": "disputed charge"}
+        return calls(action("handoff_to_agent", handoff, playbook_id="billing-dispute-acknowledge"))
 
     model = ScriptedModel(raw_calls(search, events), follow_found_playbook)
     model_route.side_effect = model
@@ -103,7 +104,8 @@ async def test_read_only_round_then_action(
 
     assert record.mode == "llm"
     assert [c.purpose for c in record.llm_calls] == ["plan", "plan"]
-    assert record.proposals[0].playbook_id is not None
+    assert record.proposals[0].source == "llm"
+    assert record.proposals[0].playbook_id == "billing-dispute-acknowledge"
     assert record.proposals[0].playbook_version is not None
     assert len(model.requests) == 2
     assert {"search_playbooks", "fetch_events", "fetch_case"} <= set(model.tools(0))
