@@ -155,7 +155,7 @@ def test_demo_shows_governed_and_varied_decisions(runner: CliRunner) -> None:
     result = runner.invoke(app, ["demo", "--fresh", "--lookalikes", "2"])
     assert result.exit_code == 0, result.output
     history = next(line for line in result.output.splitlines() if line.startswith("demo history"))
-    assert "of 32 lookalike customers over 90 days" in history
+    assert "of 36 lookalike customers over 90 days" in history
     summary = next(line for line in result.output.splitlines() if line.startswith("actions"))
     assert summary.startswith("actions chosen:")
     kinds = {part.split(" x")[0] for part in summary.removeprefix("actions chosen: ").split(", ")}

@@ -1,5 +1,5 @@
 """The demo history: lived through the real decide path, the same on every run, once per data
-directory, and leaving the 16 demo customers untouched."""
+directory, and leaving the 18 demo customers untouched."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_the_history_is_the_same_on_every_run(tmp_path: Path) -> None:
     _, again, _ = _live(tmp_path / "second")
     assert lived == again
 
-    assert report.customers == 16
+    assert report.customers == 18
     assert report.decisions == len(lived) >= 20
     assert report.outcomes == sum(outcomes.values())
     assert outcomes["executed"] > outcomes["declined"] > 0
