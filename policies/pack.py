@@ -40,6 +40,7 @@ _SUPPRESSION_CODES = frozenset(
         ReasonCode.SUPPRESSED_OPEN_COMPLAINT,
         ReasonCode.SUPPRESSED_OPEN_DISPUTE,
         ReasonCode.SUPPRESSED_VULNERABLE,
+        ReasonCode.SUPPRESSED_DATA_REQUEST,
     }
 )
 

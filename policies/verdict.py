@@ -33,6 +33,7 @@ class ReasonCode(StrEnum):
     SUPPRESSED_OPEN_COMPLAINT = "suppressed_open_complaint"
     SUPPRESSED_OPEN_DISPUTE = "suppressed_open_dispute"
     SUPPRESSED_VULNERABLE = "suppressed_vulnerable"
+    SUPPRESSED_DATA_REQUEST = "suppressed_data_request"
     CONTACT_CAP_REACHED = "contact_cap_reached"
     APPROVAL_REQUIRED = "approval_required"
     CREDIT_OVER_LIMIT = "credit_over_limit"
