@@ -41,7 +41,7 @@ __all__ = ["Batch", "main", "run"]
 _REASONS = (
     "I was charged twice for order {n} and want the duplicate refunded",
     "locked out after resetting my password, attempt {n}",
-    "my photo library will not sync, error SYNC-{n}",
+    "the app crashes every time I open my photo library, error SYNC-{n}",
     "can I change my flight date for booking BK{n}",
     "my claim {n} has had no update for two weeks",
 )
@@ -79,7 +79,7 @@ def _request(n: int, now_ts: float) -> DecideRequest:
             "id": f"bench-{n:04d}-e1",
             "ts": now_ts - 600,
             "channel": "chat",
-            "type": "contact",
+            "type": "chat_message",
             "text": reason,
         }
     )
