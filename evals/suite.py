@@ -15,9 +15,20 @@ import yaml
 from pydantic import ValidationError
 
 from agent.demo import DEMO_DIR, load_demo_customers
+from agent.playbooks import load_playbooks
+from agent.signals.intent import load_catalogue
+from evals.independence import near_copies, references
 from evals.scenario import Scenario
 
-__all__ = ["SUITES_DIR", "Suite", "SuiteError", "demo_customer_ids", "load_suite", "resolve_suite"]
+__all__ = [
+    "SUITES_DIR",
+    "Suite",
+    "SuiteError",
+    "demo_customer_ids",
+    "load_suite",
+    "resolve_suite",
+    "scenario_texts",
+]
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 """Where named suites live (shipped beside this module)."""
@@ -106,4 +117,23 @@ def load_suite(name_or_path: str | Path, *, demo_dir: Path = DEMO_DIR) -> Suite:
             scenarios.append(scenario)
     if not scenarios:
         raise SuiteError(f"{folder}: no scenarios (*.yaml files) in this suite")
+    _held_out(scenarios, seen, demo_dir)
     return Suite(name=folder.name, path=folder, scenarios=tuple(scenarios))
+
+
+def scenario_texts(scenario: Scenario) -> list[str]:
+    """The customer's words a scenario holds: its reason and its events' free text."""
+    said = [scenario.context.reason, *(e.text for e in scenario.events)]
+    return [text for text in said if text]
+
+
+def _held_out(scenarios: list[Scenario], files: dict[str, Path], demo_dir: Path) -> None:
+    """Refuse a scenario whose words nearly copy an intent example or a playbook sentence: it
+    would measure recall of the catalogue, not understanding."""
+    refs = references(load_catalogue(), load_playbooks(demo_dir / "playbooks"))
+    for scenario in scenarios:
+        for text, copied in near_copies(scenario_texts(scenario), refs):
+            raise SuiteError(
+                f"{files[scenario.id]}: {scenario.id}: {text[:80]!r} nearly copies the "
+                f"{copied.where} {copied.text[:80]!r}: write the customer's words afresh"
+            )

@@ -9,7 +9,6 @@ Jaccard >= 0.6), so the figures measure understanding, not recall of the example
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -17,31 +16,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from agent.signals.intent import IntentCatalogue
+from evals.independence import JACCARD_AT, jaccard
 
-__all__ = ["HELDOUT", "IntentCase", "IntentSet", "jaccard", "load_set", "near_copies"]
+__all__ = ["HELDOUT", "IntentCase", "IntentSet", "load_set", "near_copies"]
 
 HELDOUT = Path(__file__).with_name("heldout.yaml")
-
-NEAR_COPY = 0.6
-"""Token Jaccard at or above which a held-out text counts as a copy of a catalogue example."""
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-"""Thai, Japanese kana, CJK ideographs, Hangul: scripts written without spaces between words."""
-
-
-def tokens(text: str) -> frozenset[str]:
-    """Lower-cased word tokens; a text in a script without spaces gives its characters."""
-    if _UNSPACED.search(text):
-        return frozenset(c for c in text.lower() if c.isalnum())
-    return frozenset(_TOKEN.findall(text.lower()))
-
-
-def jaccard(a: str, b: str) -> float:
-    left, right = tokens(a), tokens(b)
-    if not left or not right:
-        return 0.0
-    return len(left & right) / len(left | right)
 
 
 class IntentCase(BaseModel):
@@ -80,7 +59,7 @@ def near_copies(cases: tuple[IntentCase, ...], catalogue: IntentCatalogue) -> li
     found = []
     for case in cases:
         for name, example in examples:
-            if jaccard(case.text, example) >= NEAR_COPY:
+            if jaccard(case.text, example) >= JACCARD_AT:
                 found.append(f"{case.id}: {case.text!r} copies {name} example {example!r}")
                 break
     return found

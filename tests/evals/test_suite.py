@@ -5,7 +5,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evals.suite import SUITES_DIR, SuiteError, load_suite, resolve_suite
+from agent.demo import DEMO_DIR
+from agent.embeddings import Embedder
+from agent.playbooks import load_playbooks
+from agent.signals.intent import load_catalogue
+from evals.independence import COSINE_AT, references, similar_in_meaning
+from evals.suite import SUITES_DIR, SuiteError, load_suite, resolve_suite, scenario_texts
 from tests.evals.conftest import TINY
 
 GOOD = """
@@ -94,6 +99,41 @@ def test_an_unknown_demo_customer_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("profile: {customer_id: cus-1}", "customer_id: c99_nobody")
     with pytest.raises(SuiteError, match=r"customer_id: 'c99_nobody' is not a demo customer"):
         load_suite(_suite(tmp_path, **{"x.yaml": text}))
+
+
+@pytest.mark.parametrize(
+    ("said", "copied"),
+    [
+        pytest.param(
+            "context: {direction: inbound, channel: chat, reason: 'I want to speak to a real "
+            "person!'}",
+            "speak_to_human example 'I want to speak to a real person'",
+            id="a-catalogue-example",
+        ),
+        pytest.param(
+            "events: [{id: e1, ts: 2026-11-20T09:00:00Z, channel: chat, type: chat_message, "
+            "text: 'Delay, not the outcome, drives most claim complaints and regulator "
+            "escalations'}]",
+            "playbook claim-delay-goodwill-callback",
+            id="a-playbook-sentence",
+        ),
+    ],
+)
+def test_a_scenario_copying_what_the_service_knows_is_refused(
+    tmp_path: Path, said: str, copied: str
+) -> None:
+    folder = _suite(tmp_path, **{"x.yaml": GOOD + said + "\n"})
+    with pytest.raises(SuiteError, match="good-one: .* nearly copies the " + copied):
+        load_suite(folder)
+
+
+def test_no_default_scenario_copies_the_catalogue_in_meaning(embedder: Embedder) -> None:
+    refs = references(load_catalogue(), load_playbooks(DEMO_DIR / "playbooks"))
+    texts = sorted({t for s in load_suite("default").scenarios for t in scenario_texts(s)})
+
+    copies = similar_in_meaning(texts, refs, embedder)
+
+    assert copies == [], f"cosine >= {COSINE_AT}: {copies}"
 
 
 def test_unknown_and_empty_suites_are_refused(tmp_path: Path) -> None:
