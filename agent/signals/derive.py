@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agent.context import RequestContext
-from agent.embeddings import Embedder, calibrated
+from agent.embeddings import Embedder
 from agent.events import Event
 from agent.profile import Profile
 from agent.signals.cues import TextCue, text_cues
@@ -50,10 +50,7 @@ class SignalDeriver:
         catalogue: IntentCatalogue | None = None,
         emotions: EmotionCatalogue | None = None,
     ) -> None:
-        calibration = calibrated(embedder.model_id)
-        self._intents = IntentMatcher(
-            embedder, catalogue or load_catalogue(), threshold=calibration.intent_threshold
-        )
+        self._intents = IntentMatcher(embedder, catalogue or load_catalogue())
         self._emotions = EmotionReader(embedder, emotions or load_emotions())
         self._sentiment = SentimentScorer()
 

@@ -20,12 +20,11 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from agent.embeddings import Embedder
+from agent.embeddings import Embedder, calibrated
 from agent.signals.cues import TextCue
 from agent.signals.models import IntentSignal
 
 __all__ = [
-    "DEFAULT_THRESHOLD",
     "JOURNEYS",
     "IntentCatalogue",
     "IntentMatcher",
@@ -51,9 +50,6 @@ JourneySlug = Literal[
 ]
 JOURNEYS: tuple[str, ...] = get_args(JourneySlug)
 
-DEFAULT_THRESHOLD = 0.45
-"""Below this weighted score nothing is named. The service takes the model's own level from
-``agent.embeddings.calibrated``, tuned on the held-out set (evals/intents)."""
 NEAREST = 3
 """How many of an intent's closest examples its score averages."""
 
@@ -114,11 +110,15 @@ class IntentMatcher:
         embedder: Embedder,
         catalogue: IntentCatalogue,
         *,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
     ) -> None:
+        """``threshold``: below it nothing is named; None takes the embedder's own calibrated
+        level (``agent.embeddings.calibrated``, tuned on the held-out set: evals/intents)."""
         self._embedder = embedder
         self._catalogue = catalogue
-        self._threshold = threshold
+        self._threshold = (
+            calibrated(embedder.model_id).intent_threshold if threshold is None else threshold
+        )
         self._examples: list[str] = []
         owners: list[int] = []
         for index, intent in enumerate(catalogue.intents):
@@ -127,8 +127,7 @@ class IntentMatcher:
         # The out-of-scope examples are one more block, after the intents'.
         self._examples.extend(catalogue.out_of_scope)
         owners.extend([len(catalogue.intents)] * len(catalogue.out_of_scope))
-        self._owners = np.array(owners, dtype=np.int64)
-        self._starts = np.flatnonzero(np.diff(self._owners, prepend=-1))
+        self._starts = np.flatnonzero(np.diff(np.array(owners, dtype=np.int64), prepend=-1))
         """Where each block of examples begins: contiguous, in catalogue order."""
         sizes = np.diff(np.append(self._starts, len(owners)))
         width = int(sizes.max())

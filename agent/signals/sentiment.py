@@ -46,7 +46,7 @@ NEGATIVE_AT = -0.05
 POSITIVE_AT = 0.05
 EMOTION_FLOOR = 0.4
 """How far from neutral a clear emotion puts a text's score, at least."""
-STRONG = -0.5
+STRONG = 0.5
 """A VADER score this negative is not lifted by a positive emotion, and a score this far from
 0 stands when the text reads as a plain request: the words win."""
 
@@ -64,6 +64,10 @@ SERVICE_LEXICON: Mapping[str, float] = MappingProxyType(
         "declined": -1.2,
     }
 )
+
+
+def _english(language: str) -> bool:
+    return language.lower().startswith("en")
 
 
 def sentiment_label(compound: float) -> Literal["negative", "neutral", "positive"]:
@@ -89,15 +93,16 @@ class SentimentScorer:
     ) -> float:
         """VADER's compound for ``text`` (English only: 0 otherwise), corrected by the text's
         ``emotion`` when it is read."""
-        english = language.lower().startswith("en")
-        vader = float(self._analyzer.polarity_scores(text)["compound"]) if english else 0.0
+        vader = (
+            float(self._analyzer.polarity_scores(text)["compound"]) if _english(language) else 0.0
+        )
         if emotion is None:
             return vader
         if emotion.polarity == "negative":
             return min(vader, -EMOTION_FLOOR)
         if emotion.polarity == "positive":
-            return max(vader, EMOTION_FLOOR) if vader > STRONG else vader
-        return vader if abs(vader) >= -STRONG else 0.0  # a plain request: "please" is no joy
+            return max(vader, EMOTION_FLOOR) if vader > -STRONG else vader
+        return vader if abs(vader) >= STRONG else 0.0  # a plain request: "please" is no joy
 
     @staticmethod
     def cues(events: Sequence[Event], context: RequestContext, now: datetime) -> list[TextCue]:
@@ -149,7 +154,7 @@ class SentimentScorer:
             evidence.append(cue.evidence(detail))
         mean = round(total / weight_sum, 4) if weight_sum > 0 else 0.0
         mean = min(1.0, max(-1.0, mean))
-        if not language.lower().startswith("en"):
+        if not _english(language):
             evidence.append(
                 Evidence(
                     source="profile",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from agent.embeddings import calibrated, local_embedder
+from agent.embeddings import local_embedder
 from agent.signals.intent import IntentMatcher, load_catalogue
 from evals.intents.cases import HELDOUT, load_set
 from evals.intents.run import figures, render, run_set
@@ -23,9 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     catalogue = load_catalogue(args.catalogue)
     embedder = local_embedder(args.model)
-    threshold = calibrated(embedder.model_id).intent_threshold
-    matcher = IntentMatcher(embedder, catalogue, threshold=threshold)
-    results = run_set(load_set(args.set, catalogue).cases, matcher)
+    results = run_set(load_set(args.set, catalogue).cases, IntentMatcher(embedder, catalogue))
     print(render(results, embedder.model_id))
     return 0 if figures(results).passes() else 1
 

@@ -16,9 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from agent.signals.intent import IntentCatalogue
-from evals.independence import JACCARD_AT, jaccard
+from evals.independence import near_copies, references
 
-__all__ = ["HELDOUT", "IntentCase", "IntentSet", "load_set", "near_copies"]
+__all__ = ["HELDOUT", "IntentCase", "IntentSet", "catalogue_copies", "load_set"]
 
 HELDOUT = Path(__file__).with_name("heldout.yaml")
 
@@ -51,18 +51,14 @@ class IntentSet(BaseModel):
         return self
 
 
-def near_copies(cases: tuple[IntentCase, ...], catalogue: IntentCatalogue) -> list[str]:
+def catalogue_copies(cases: tuple[IntentCase, ...], catalogue: IntentCatalogue) -> list[str]:
     """One line per case whose text copies a catalogue example, naming both."""
-    examples = [
-        (intent.name, example) for intent in catalogue.intents for example in intent.examples
+    examples = references(catalogue, ())
+    return [
+        f"{case.id}: {text!r} copies {copied.where} {copied.text!r}"
+        for case in cases
+        for text, copied in near_copies([case.text], examples)
     ]
-    found = []
-    for case in cases:
-        for name, example in examples:
-            if jaccard(case.text, example) >= JACCARD_AT:
-                found.append(f"{case.id}: {case.text!r} copies {name} example {example!r}")
-                break
-    return found
 
 
 def load_set(path: Path, catalogue: IntentCatalogue) -> IntentSet:
@@ -73,7 +69,7 @@ def load_set(path: Path, catalogue: IntentCatalogue) -> IntentSet:
     unknown = [
         f"{c.id}: unknown intent {c.intent!r}" for c in loaded.cases if c.intent not in known
     ]
-    problems = unknown + near_copies(loaded.cases, catalogue)
+    problems = unknown + catalogue_copies(loaded.cases, catalogue)
     if problems:
         raise ValueError(f"{path}: {len(problems)} cases refused:\n" + "\n".join(problems))
     return loaded

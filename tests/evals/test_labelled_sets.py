@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent.embeddings import Embedder, calibrated
+from agent.embeddings import Embedder
 from agent.signals.derive import SignalDeriver
 from agent.signals.intent import IntentMatcher, load_catalogue
 from evals.intents.cases import HELDOUT, load_set
@@ -22,8 +22,7 @@ from evals.sentiment import run as sentiment
 
 @pytest.fixture(scope="module")
 def matcher(embedder: Embedder) -> IntentMatcher:
-    threshold = calibrated(embedder.model_id).intent_threshold
-    return IntentMatcher(embedder, load_catalogue(), threshold=threshold)
+    return IntentMatcher(embedder, load_catalogue())  # the model's own calibrated threshold
 
 
 def test_the_intent_set_is_large_multilingual_and_covers_every_intent() -> None:
