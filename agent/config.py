@@ -30,6 +30,7 @@ DEFAULT_RESPONSE_WINDOWS_DAYS: dict[ActionType, int] = {
     ActionType.HANDOFF_TO_AGENT: 1,
     ActionType.RECOMMEND_ARTICLE: 3,
     ActionType.OPEN_CASE: 30,
+    ActionType.UPDATE_CASE: 30,
     ActionType.APPLY_GOODWILL_CREDIT: 30,
 }
 """Days after an executed action takes effect within which a response is expected; an action

@@ -24,7 +24,7 @@ from agent.profile import Profile
 from agent.record import DecisionRecordV1
 from evals.evaluators import ORDINARY_EVALUATORS, Case, Evaluator
 from evals.result import EvaluatorResult
-from policies import CustomerFacts, Outcome, PolicyContext, PolicyPack, evaluate
+from policies import CaseFact, CustomerFacts, Outcome, PolicyContext, PolicyPack, evaluate
 
 __all__ = [
     "CONTACT_LOOKBACK",
@@ -53,9 +53,19 @@ def policy_snapshot(
         timezone=profile.timezone,
         currency=profile.currency,
         consents=effective_consents(profile.consents, history.withdrawn_consents),
-        open_case_types=sorted(
-            {c.type for c in profile.active_cases} | {c.case_type for c in history.open_cases}
-        ),
+        open_cases=[
+            *(
+                CaseFact(
+                    case_id=c.id,
+                    case_type=c.type,
+                    opened_at=c.opened_at,
+                    source="profile",
+                    ref=c.id,
+                )
+                for c in profile.active_cases
+            ),
+            *history.open_cases,
+        ],
         vulnerability_flags=list(profile.vulnerability_flags),
         segment=profile.segment,
         attributes=dict(profile.attributes),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from policies.context import (
+    CaseFact,
+    CaseSource,
     ConsentFact,
     ContactFact,
     CustomerFacts,
@@ -18,6 +20,8 @@ from policies.verdict import Evaluation, Outcome, ReasonCode, Verdict
 
 __all__ = [
     "GUARDS",
+    "CaseFact",
+    "CaseSource",
     "ConsentFact",
     "ContactFact",
     "CustomerFacts",

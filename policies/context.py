@@ -7,11 +7,13 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from tools import ActionType, Channel, Purpose
 
 __all__ = [
+    "CaseFact",
+    "CaseSource",
     "ConsentFact",
     "ContactFact",
     "CustomerFacts",
@@ -40,14 +42,39 @@ class ConsentFact(_Frozen):
     granted: bool
 
 
+CaseSource = Literal["profile", "event", "decision"]
+"""Where an open case is known from: the profile's cases, a case_opened event another system
+posted, or an open_case decision of ours (carried out, or recommended moments ago)."""
+
+
+class CaseFact(_Frozen):
+    """A case that is open: one of its type is not opened again, it is updated."""
+
+    case_id: str = Field(
+        description="The case's id (a decision's id until the case system reports one of its own)."
+    )
+    case_type: str = Field(description="What it is about, e.g. billing_dispute.")
+    opened_at: AwareDatetime = Field(description="When it was opened (or decided).")
+    source: CaseSource = Field(description="profile, event or decision.")
+    ref: str = Field(description="The case id, event id or decision id it was read from.")
+    status: FactStatus = Field(
+        default="executed",
+        description="executed (open) or reserved (an open_case decision with no report yet).",
+    )
+
+
 class CustomerFacts(_Frozen):
     customer_id: str
     tier: str
     timezone: str = Field(description="IANA zone, already validated.")
     currency: str
     consents: list[ConsentFact] = Field(default_factory=list)
+    open_cases: list[CaseFact] = Field(
+        default_factory=list, description="Cases not resolved, oldest first."
+    )
     open_case_types: list[str] = Field(
-        default_factory=list, description="Types of cases not resolved."
+        default_factory=list,
+        description="Types of cases not resolved (those of open_cases are always among them).",
     )
     vulnerability_flags: list[str] = Field(default_factory=list)
     intent: str | None = Field(
@@ -62,6 +89,17 @@ class CustomerFacts(_Frozen):
     )
     segment: str | None = None
     attributes: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _types_of_open_cases(self) -> CustomerFacts:
+        missing = {c.case_type for c in self.open_cases} - set(self.open_case_types)
+        if missing:  # frozen: set once, while the model is built
+            object.__setattr__(self, "open_case_types", sorted({*self.open_case_types, *missing}))
+        return self
+
+    def open_case(self, case_type: str) -> CaseFact | None:
+        """The oldest open case of this type, if any."""
+        return next((c for c in self.open_cases if c.case_type == case_type), None)
 
     @cached_property
     def as_data(self) -> dict[str, Any]:

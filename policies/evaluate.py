@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from policies.approval import approval
 from policies.base import Guard
+from policies.cases import cases
 from policies.consent import consent
 from policies.context import PolicyContext
 from policies.frequency_cap import frequency_cap
@@ -20,6 +21,7 @@ __all__ = ["GUARDS", "combine", "evaluate"]
 GUARDS: tuple[Guard, ...] = (
     # Outright refusals first: they do not depend on arguments another guard may patch.
     suppression,
+    cases,
     consent,
     frequency_cap,
     # Limits next: a capped incentive is the one later guards judge.

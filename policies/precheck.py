@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policies.context import PolicyContext
+from policies.context import CaseFact, PolicyContext
 from policies.evaluate import evaluate
 from policies.pack import PolicyPack
 from tools import (
@@ -50,6 +50,11 @@ class Precheck(BaseModel):
     max_amount: Decimal = Field(description="The tier's largest amount discount, in currency.")
     max_free_months: int = Field(description="The tier's most free months.")
     currency: str = Field(description="The customer's currency: amount discounts use it.")
+    open_cases: list[CaseFact] = Field(
+        default_factory=list,
+        description="Cases open now, from the profile, events or our decisions: a case of one "
+        "of these types is updated (update_case), never opened again.",
+    )
 
 
 def _probes(ctx: PolicyContext) -> list[ActionCall]:
@@ -73,7 +78,8 @@ def _probes(ctx: PolicyContext) -> list[ActionCall]:
 
 
 def precheck(ctx: PolicyContext, pack: PolicyPack) -> Precheck:
-    """For this customer right now: forbidden contact tools, usable channels, tier maxima."""
+    """For this customer right now: forbidden contact tools, usable channels, tier maxima, and
+    the cases that are open."""
     permitted = [call for call in _probes(ctx) if evaluate(call, ctx, pack).permitted]
     usable = {(call.purpose, call.channel) for call in permitted}
     channels = {
@@ -90,4 +96,5 @@ def precheck(ctx: PolicyContext, pack: PolicyPack) -> Precheck:
         max_amount=limits.amount,
         max_free_months=limits.free_months,
         currency=ctx.customer.currency,
+        open_cases=ctx.customer.open_cases,
     )

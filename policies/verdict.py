@@ -39,6 +39,8 @@ class ReasonCode(StrEnum):
     CREDIT_OVER_LIMIT = "credit_over_limit"
     CURRENCY_MISMATCH = "currency_mismatch"
     RULE_MATCHED = "rule_matched"
+    CASE_ALREADY_OPEN = "case_already_open"
+    CASE_NOT_OPEN = "case_not_open"
 
 
 class Verdict(BaseModel):

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from agent.stores.pg_schema import PG_SCHEMA_VERSION
+from agent.stores.schema import SCHEMA_VERSION
 from api.cli import app
 
 
@@ -21,7 +23,7 @@ def test_upgrade_creates_the_sqlite_schema(runner: CliRunner, tmp_path: Path) ->
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "sqlite" in result.output
-    assert "schema version 3" in result.output
+    assert f"schema version {SCHEMA_VERSION}" in result.output
     assert (tmp_path / "data" / "nextbest.db").is_file()
 
 
@@ -33,7 +35,7 @@ def test_upgrade_migrates_postgres_once(
         result = runner.invoke(app, ["db", "upgrade"])
         assert result.exit_code == 0, result.output
         assert "postgres" in result.output
-        assert "schema version 1, up to date" in result.output
+        assert f"schema version {PG_SCHEMA_VERSION}, up to date" in result.output
 
 
 def test_an_unreachable_database_is_exit_1_without_the_password(

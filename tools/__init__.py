@@ -30,6 +30,7 @@ from tools.open_case import OpenCase, OpenCaseArgs
 from tools.recommend_article import RecommendArticle, RecommendArticleArgs
 from tools.schedule_callback import ScheduleCallback, ScheduleCallbackArgs
 from tools.send_message import SendMessage, SendMessageArgs
+from tools.update_case import UpdateCase, UpdateCaseArgs
 
 __all__ = [
     "CATALOG",
@@ -65,7 +66,10 @@ __all__ = [
     "ToolArgs",
     "ToolCallBase",
     "ToolSpec",
+    "UpdateCase",
+    "UpdateCaseArgs",
     "action_adapter",
+    "listed_as",
     "parse_action",
 ]
 
@@ -77,6 +81,7 @@ ActionCall = Annotated[
     | HandoffToAgent
     | RecommendArticle
     | OpenCase
+    | UpdateCase
     | HoldOutreach
     | NoAction,
     Field(discriminator="type"),
@@ -93,12 +98,19 @@ CATALOG: dict[ActionType, type[ToolCallBase]] = {
         HandoffToAgent,
         RecommendArticle,
         OpenCase,
+        UpdateCase,
         HoldOutreach,
         NoAction,
     )
 }
 
 action_adapter: TypeAdapter[ActionCall] = TypeAdapter(ActionCall)
+
+
+def listed_as(action: ActionType) -> ActionType:
+    """The action a playbook lists when it recommends ``action``: itself, or the one it stands
+    for (a playbook that opens a case also updates one that is open)."""
+    return CATALOG[action].spec.stands_for or action
 
 
 def parse_action(data: object) -> ActionCall:

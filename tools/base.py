@@ -36,6 +36,7 @@ class ActionType(StrEnum):
     HANDOFF_TO_AGENT = "handoff_to_agent"
     RECOMMEND_ARTICLE = "recommend_article"
     OPEN_CASE = "open_case"
+    UPDATE_CASE = "update_case"
     HOLD_OUTREACH = "hold_outreach"
     NO_ACTION = "no_action"
 
@@ -106,6 +107,11 @@ class ToolSpec(BaseModel):
         default=(),
         description="Lower-case phrases by which words said to a customer promise this action "
         "(a talk-track sentence with one of them speaks of it).",
+    )
+    stands_for: ActionType | None = Field(
+        default=None,
+        description="The action this one carries out in another form: a playbook that "
+        "recommends that action recommends this one too (update_case for open_case).",
     )
 
 

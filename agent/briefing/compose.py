@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from agent.briefing.facts import FactBook
-from agent.briefing.models import Briefing, BriefingItem
+from agent.briefing.models import Briefing, BriefingItem, FactSource
 from agent.briefing.talk_track import talk_track_for
 from agent.context import RequestContext
 from agent.events import Event, dwell_seconds
@@ -15,7 +15,7 @@ from agent.playbooks.model import PlaybookHit
 from agent.profile import Profile
 from agent.record import ProposalTrace, RankedAction
 from agent.signals.models import Signals
-from policies import Outcome
+from policies import CaseFact, Outcome
 from tools import ActionCall
 
 __all__ = ["PROBLEM_EVENTS", "compose_briefing", "describe_call"]
@@ -235,13 +235,24 @@ def _feelings(book: FactBook, signals: Signals) -> list[BriefingItem]:
     ]
 
 
-def _cases(book: FactBook, profile: Profile) -> list[BriefingItem]:
+def _cases(book: FactBook, profile: Profile, reported: Sequence[CaseFact]) -> list[BriefingItem]:
+    """The profile's open cases with their summaries, then those that events and our own
+    decisions opened (the profile may not know them yet)."""
     items = []
     for case in profile.active_cases:
         text = f"{case.type} case {case.id} ({case.status}, opened {case.opened_at:%Y-%m-%d})"
         if case.summary:
             text += f": {case.summary}"
         items.append(BriefingItem(text=text, fact_ids=[book.add("case", case.id, text)]))
+    shown = {c.id for c in profile.active_cases}
+    for fact in reported:
+        if fact.case_id in shown or fact.source == "profile":
+            continue
+        how = "opening" if fact.status == "reserved" else "open"
+        by = "reported by the case system" if fact.source == "event" else "opened by our decision"
+        text = f"{fact.case_type} case {fact.case_id} ({how}, {by}, {fact.opened_at:%Y-%m-%d})"
+        source: FactSource = "event" if fact.source == "event" else "case"
+        items.append(BriefingItem(text=text, fact_ids=[book.add(source, fact.ref, text)]))
     return items
 
 
@@ -324,13 +335,16 @@ def compose_briefing(
     hits: Sequence[PlaybookHit],
     traces: Sequence[ProposalTrace],
     chosen: RankedAction,
+    open_cases: Sequence[CaseFact] = (),
 ) -> Briefing:
+    """The briefing: every item cites its facts. ``open_cases`` are the cases the guards knew
+    of (the profile's, and those events and our decisions opened)."""
     book = FactBook()
     summary = _summary(book, profile, now)
     trying = _trying(book, context, signals, events) + _pages(book, events)
     wrong = _problems(book, events)
     feelings = _feelings(book, signals)
-    cases = _cases(book, profile)
+    cases = _cases(book, profile, open_cases)
     recommended, talk_track = _recommended(book, chosen, hits, traces)
     do_not = _do_not(book, traces, chosen)
     return Briefing(

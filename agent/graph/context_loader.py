@@ -15,7 +15,7 @@ from agent.profile import Profile
 from agent.record import DecideRequest
 from agent.signals.derive import Reading
 from agent.signals.models import Signals
-from policies import CustomerFacts, PolicyContext
+from policies import CaseFact, CustomerFacts, PolicyContext
 
 __all__ = [
     "CONTACT_LOOKBACK",
@@ -57,15 +57,21 @@ def customer_facts(
     """The profile as guards read it, with what the accounting adds (cases that events opened,
     consents that unsubscribes withdrew) and what the customer's words are about."""
     accounting = accounting or Accounting()
+    cases = {
+        c.id: CaseFact(
+            case_id=c.id, case_type=c.type, opened_at=c.opened_at, source="profile", ref=c.id
+        )
+        for c in profile.active_cases
+    }
+    for fact in accounting.open_cases:
+        cases.setdefault(fact.case_id, fact)  # the profile's view of a case it holds wins
     return CustomerFacts(
         customer_id=profile.customer_id,
         tier=profile.tier.value,
         timezone=profile.timezone,
         currency=profile.currency,
         consents=effective_consents(profile.consents, accounting.withdrawn_consents),
-        open_case_types=sorted(
-            {c.type for c in profile.active_cases} | {c.case_type for c in accounting.open_cases}
-        ),
+        open_cases=sorted(cases.values(), key=lambda c: (c.opened_at, c.case_id)),
         vulnerability_flags=list(profile.vulnerability_flags),
         intent=signals.intent.name if signals is not None else None,
         journey_stage=signals.journey.stage if signals is not None else None,
@@ -124,7 +130,9 @@ def load(deps: Deps, request: DecideRequest, now: datetime) -> LoadedContext:
         events=events,
         signals=signals,
         policy_context=policy_context,
-        activation=build_activation(profile, signals, request.context, now),
+        activation=build_activation(
+            profile, signals, request.context, now, policy_context.customer.open_case_types
+        ),
         accounting=accounting,
         reading=reading,
     )

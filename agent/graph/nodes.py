@@ -183,6 +183,7 @@ async def brief(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, An
         hits=state["hits"],
         traces=state["traces"],
         chosen=state["chosen"],
+        open_cases=state["policy_context"].customer.open_cases,
     )
     deps = runtime.context
     if deps.llm is None or deps.config.llm is None or not deps.config.llm.narrative:

@@ -97,6 +97,7 @@ def _rules(
             context=state["request"].context,
             now=state["now"],
             calibration=calibrated(deps.embedder.model_id),
+            open_cases=state["policy_context"].customer.open_cases,
         )
     made = {p.call.model_dump_json() for p in before}  # the same call twice adds nothing
     return {

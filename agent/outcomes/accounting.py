@@ -12,7 +12,10 @@ Caps, budgets and suppression count what was carried out, not what was recommend
   the decision the approval released counts instead (``<decision_id>.released``);
 - contacts, incentives and cases that other systems report as customer events count too
   (:data:`ACCOUNTING_EVENTS`). An event that names a logged decision is that decision's
-  execution, counted once.
+  execution, counted once;
+- a case is open from an ``open_case`` decision (executed, or reserved like a contact) or a
+  ``case_opened`` event until a ``case_closed`` event names it. A ``case_opened`` event that
+  names the decision gives the case the case system's id.
 
 Everything here is pure: the store reads the ledger and the events, this module decides.
 """
@@ -28,14 +31,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from agent.events import Event
 from agent.profile import Consent
-from policies import ConsentFact, ContactFact, FactStatus, IncentiveFact
+from policies import CaseFact, ConsentFact, ContactFact, FactStatus, IncentiveFact
 from tools import ActionType, Channel, Purpose
 
 __all__ = [
     "ACCOUNTING_EVENTS",
     "Accounting",
     "ConsentWithdrawal",
-    "EventCase",
     "LedgerEntry",
     "account",
     "effective_consents",
@@ -54,9 +56,11 @@ ACCOUNTING_EVENTS: dict[str, str] = {
     "incentive_redeemed": "the customer redeemed an offer: one incentive of the budget, counted "
     "once with the offer of the same offer_id or decision_id",
     "credit_applied": "a goodwill credit was applied (properties: amount, currency, decision_id)",
-    "case_opened": "a case was opened elsewhere: suppression treats its type as open "
-    "(properties: case_id, case_type)",
-    "case_closed": "the case with properties.case_id was closed or resolved",
+    "case_opened": "a case was opened: its type counts as open, for suppression and so that a "
+    "second one is not opened (properties: case_id, case_type, decision_id when it carries out "
+    "an open_case decision)",
+    "case_closed": "the case with properties.case_id (the case system's id, or the open_case "
+    "decision's id) was closed or resolved",
     "unsubscribed": "the customer unsubscribed: marketing consent on the event's channel is "
     "withdrawn (properties: purpose, default marketing)",
 }
@@ -73,12 +77,13 @@ _INCENTIVE_EVENTS: dict[str, ActionType] = {
     "incentive_redeemed": ActionType.OFFER_INCENTIVE,
     "credit_applied": ActionType.APPLY_GOODWILL_CREDIT,
 }
+_EXECUTING_EVENTS = _CONTACT_EVENTS.keys() | _INCENTIVE_EVENTS.keys() | {"case_opened"}
 
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """A logged decision whose chosen action contacts the customer or spends, with what its
-    outcome rows say so far."""
+    """A logged decision whose chosen action contacts the customer, spends or opens a case,
+    with what its outcome rows say so far."""
 
     decision_id: str
     kind: str
@@ -95,19 +100,12 @@ class LedgerEntry:
     """When it was first reported carried out; None when nobody said so."""
     declined: bool
     unsubscribed_at: datetime | None
+    case_type: str | None = None
+    """The type of the case an open_case decision opens."""
 
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-class EventCase(_Frozen):
-    """A case another system opened (a ``case_opened`` event) and no event closed."""
-
-    case_id: str = Field(description="properties.case_id, or the event id when absent.")
-    case_type: str = Field(description="properties.case_type, e.g. complaint.")
-    opened_at: AwareDatetime = Field(description="When the case_opened event happened.")
-    ref: str = Field(description="The case_opened event's id.")
 
 
 class ConsentWithdrawal(_Frozen):
@@ -129,8 +127,10 @@ class Accounting(_Frozen):
     incentives: list[IncentiveFact] = Field(
         default_factory=list, description="Incentives and credits within the budget window."
     )
-    open_cases: list[EventCase] = Field(
-        default_factory=list, description="Cases opened by events and not closed."
+    open_cases: list[CaseFact] = Field(
+        default_factory=list,
+        description="Cases that open_case decisions or case_opened events opened and no "
+        "case_closed event closed, oldest first.",
     )
     withdrawn_consents: list[ConsentWithdrawal] = Field(
         default_factory=list, description="Consents withdrawn by unsubscribes."
@@ -164,7 +164,7 @@ def _executions(entries: Sequence[LedgerEntry], events: Iterable[Event]) -> dict
     executed = {e.decision_id: e.executed_at for e in entries if e.executed_at is not None}
     for event in events:
         decision_id = _prop(event, "decision_id")
-        if event.type in _CONTACT_EVENTS.keys() | _INCENTIVE_EVENTS.keys() and decision_id in known:
+        if event.type in _EXECUTING_EVENTS and decision_id in known:
             assert decision_id is not None
             seen = executed.get(decision_id)
             executed[decision_id] = event.ts if seen is None else min(seen, event.ts)
@@ -194,10 +194,13 @@ def account(
     executions = _executions(entries, events)
     contacts: list[ContactFact] = []
     incentives: list[IncentiveFact] = []
+    cases: list[CaseFact] = []
     for entry in entries:
         status = _entry_status(entry, executions.get(entry.decision_id), now, reservation_ttl)
         if status is None:
             continue
+        if entry.case_type is not None:
+            cases.append(_entry_case(entry, status))
         contact = _entry_contact(entry, status)
         if contact is not None and (
             entry.effective_at > contacts_since or entry.created_at >= contacts_since
@@ -214,7 +217,7 @@ def account(
     return Accounting(
         contacts=sorted(contacts, key=lambda c: (c.ts, c.ref)),
         incentives=sorted(incentives, key=lambda i: (i.ts, i.ref)),
-        open_cases=_open_cases(past),
+        open_cases=_open_cases(cases, past, known),
         withdrawn_consents=_withdrawals(entries, past),
     )
 
@@ -289,18 +292,42 @@ def _event_incentives(events: Iterable[Event], since: datetime) -> list[Incentiv
     return list(by_offer.values())
 
 
-def _open_cases(events: Iterable[Event]) -> list[EventCase]:
-    cases: dict[str, EventCase] = {}
+def _entry_case(entry: LedgerEntry, status: FactStatus) -> CaseFact:
+    assert entry.case_type is not None
+    return CaseFact(
+        case_id=entry.decision_id,
+        case_type=entry.case_type,
+        opened_at=entry.created_at,
+        source="decision",
+        ref=entry.decision_id,
+        status=status,
+    )
+
+
+def _open_cases(
+    decided: Iterable[CaseFact], events: Iterable[Event], known: set[str]
+) -> list[CaseFact]:
+    """The cases open after ``events``: those our decisions opened (under the case system's id
+    once a case_opened event names the decision), and those other systems opened."""
+    cases = {c.case_id: c for c in decided}
     for event in sorted(events, key=lambda e: (e.ts, e.id)):
         case_id = _prop(event, "case_id") or event.id
         if event.type == "case_opened":
-            case_type = _prop(event, "case_type") or "general"
-            cases[case_id] = EventCase(
-                case_id=case_id, case_type=case_type, opened_at=event.ts, ref=event.id
+            decision_id = _prop(event, "decision_id")
+            ours = cases.pop(decision_id, None) if decision_id in known else None
+            if ours is not None:  # the case our decision opened, as the case system knows it
+                cases[case_id] = ours.model_copy(update={"case_id": case_id, "status": "executed"})
+                continue
+            cases[case_id] = CaseFact(
+                case_id=case_id,
+                case_type=_prop(event, "case_type") or "general",
+                opened_at=event.ts,
+                source="event",
+                ref=event.id,
             )
         elif event.type == "case_closed":
             cases.pop(case_id, None)
-    return list(cases.values())
+    return sorted(cases.values(), key=lambda c: (c.opened_at, c.case_id))
 
 
 def _withdrawals(

@@ -102,9 +102,10 @@ class OutcomeStore(Protocol):
     def ledger(
         self, customer_id: str, *, since: datetime, as_of: datetime, source: str = "store"
     ) -> list[LedgerEntry]:
-        """The customer's contacts and spends decided since ``since`` (or taking effect after
-        it), with the outcomes stored by ``as_of``; denied choices left out. Only decisions
-        of the same profile ``source``: inline ones never count toward a stored customer."""
+        """The customer's contacts, spends and opened cases decided since ``since`` (or taking
+        effect after it), with the outcomes stored by ``as_of``; denied choices left out. Only
+        decisions of the same profile ``source``: inline ones never count toward a stored
+        customer."""
         ...
 
     def close(self) -> None: ...
@@ -124,7 +125,7 @@ _INSERT = (
 _LEDGER = f"""
     SELECT d.decision_id, d.kind, d.created_us, d.effective_us, d.action_type, d.channel,
            d.purpose, d.contacts_customer, d.incentive_kind, d.incentive_value,
-           d.incentive_currency,
+           d.incentive_currency, d.case_type,
            (SELECT MIN(o.ts_us) FROM outcomes o WHERE o.decision_id = d.decision_id
               AND o.type IN {EXECUTION_IN} AND o.recorded_us <= :as_of),
            EXISTS (SELECT 1 FROM outcomes o WHERE o.decision_id = d.decision_id
@@ -134,7 +135,7 @@ _LEDGER = f"""
     FROM decisions d
     WHERE d.customer_id = :customer AND d.profile_source = :source
       AND d.outcome != '{Outcome.DENY.value}'
-      AND (d.contacts_customer = 1 OR d.incentive_kind IS NOT NULL)
+      AND (d.contacts_customer = 1 OR d.incentive_kind IS NOT NULL OR d.case_type IS NOT NULL)
       AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.decision_id = d.decision_id
                       AND a.step = 1 AND a.ts_us <= :as_of)
       AND (d.created_us >= :since OR d.effective_us >= :since) AND d.created_us <= :as_of
@@ -360,6 +361,7 @@ class SqlOutcomeStore:
                 executed_at=_micros(executed),
                 declined=bool(declined),
                 unsubscribed_at=_micros(unsubscribed),
+                case_type=case_type,
             )
             for (
                 did,
@@ -373,6 +375,7 @@ class SqlOutcomeStore:
                 ikind,
                 ivalue,
                 icurrency,
+                case_type,
                 executed,
                 declined,
                 unsubscribed,

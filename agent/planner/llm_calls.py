@@ -19,7 +19,7 @@ from agent.planner.proposal import Proposal
 from agent.planner.rules import fit
 from agent.playbooks.model import PlaybookHit
 from agent.signals.models import Signals
-from tools import ActionCall, ActionType, parse_action
+from tools import ActionCall, ActionType, listed_as, parse_action
 
 __all__ = ["CallOutcome", "ParsedRound", "ReadOnlyRequest", "parse_calls"]
 
@@ -83,7 +83,8 @@ def _score(
     so arbitration weighs LLM and rules proposals alike."""
     if hit is None:
         return _NO_PLAYBOOK
-    action = next(a for a in hit.playbook.actions if a.type == call.type)  # checked before
+    listed = listed_as(call.type)
+    action = next(a for a in hit.playbook.actions if a.type == listed)  # checked before
     weight, value = action.weight, action.value
     return round(weight * fit(hit, signals, calibration), 4), value, hit.playbook.priority
 
@@ -108,7 +109,7 @@ def _proposal(
         action = parse_action({"type": call.name, "args": args})
     except ValidationError as exc:
         return f"invalid arguments: {_problems(exc, call.name)}"
-    if hit is not None and all(a.type != action.type for a in hit.playbook.actions):
+    if hit is not None and all(a.type != listed_as(action.type) for a in hit.playbook.actions):
         listed = ", ".join(sorted({str(a.type) for a in hit.playbook.actions}))
         return (
             f"playbook {hit.playbook.id!r} does not recommend {call.name} (it lists {listed}): "

@@ -88,6 +88,23 @@ def case_view(case: Case) -> CaseView:
     return CaseView(id=case.id, type=case.type, status=case.status, opened_at=case.opened_at)
 
 
+def _open_cases(profile: Profile, pre: Precheck) -> list[CaseView]:
+    """The profile's open cases, then those events and our decisions opened."""
+    views = [case_view(c) for c in profile.active_cases]
+    known = {v.id for v in views}
+    views += [
+        CaseView(
+            id=c.case_id,
+            type=c.case_type,
+            status="open" if c.status == "executed" else "being opened",
+            opened_at=c.opened_at,
+        )
+        for c in pre.open_cases
+        if c.case_id not in known
+    ]
+    return views
+
+
 def minimize(profile: Profile, now: datetime, pre: Precheck) -> tuple[PlannerProfile, list[str]]:
     """The planner's profile, and the paths of the fields masked or left out on the way."""
     view = PlannerProfile(
@@ -108,7 +125,7 @@ def minimize(profile: Profile, now: datetime, pre: Precheck) -> tuple[PlannerPro
             )
             for p in profile.products
         ],
-        open_cases=[case_view(c) for c in profile.active_cases],
+        open_cases=_open_cases(profile, pre),
         vulnerable=bool(profile.vulnerability_flags),
         churn_risk=profile.churn_risk,
         permitted_channels=dict(pre.channels),

@@ -19,9 +19,10 @@ from agent.playbooks.conditions import evaluate_conditions
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Profile
 from agent.signals.models import Signals
-from tools import parse_action
+from policies import CaseFact
+from tools import ActionCall, OpenCase, UpdateCase, UpdateCaseArgs, parse_action
 
-__all__ = ["check_conditions", "fit", "low_confidence", "plan_rules"]
+__all__ = ["check_conditions", "fit", "low_confidence", "plan_rules", "update_instead"]
 
 RELATIVE_FLOOR = 0.75
 """Playbooks much less similar than the best one retrieved are noise, not options, unless
@@ -72,6 +73,24 @@ def fit(hit: PlaybookHit, signals: Signals, calibration: Calibration) -> float:
     return min(1.0, score)
 
 
+def update_instead(call: ActionCall, open_cases: Sequence[CaseFact]) -> ActionCall:
+    """An open_case of a type already open becomes an update of that case: the customer's
+    story joins the case its owner already works on, and no second case competes with it."""
+    if not isinstance(call, OpenCase):
+        return call
+    existing = next((c for c in open_cases if c.case_type == call.args.case_type), None)
+    if existing is None:
+        return call
+    return UpdateCase(
+        args=UpdateCaseArgs(
+            case_id=existing.case_id,
+            case_type=existing.case_type,
+            note=call.args.summary,
+            priority=None if call.args.priority == "normal" else call.args.priority,
+        )
+    )
+
+
 def plan_rules(
     hits: Sequence[PlaybookHit],
     *,
@@ -81,6 +100,7 @@ def plan_rules(
     context: RequestContext,
     now: datetime,
     calibration: Calibration,
+    open_cases: Sequence[CaseFact] = (),
 ) -> tuple[list[Proposal], list[PlannerNote]]:
     """One proposal per applicable recommended action of each playbook whose conditions hold
     and whose similarity clears the cut-offs.
@@ -89,7 +109,8 @@ def plan_rules(
     ``calibration.min_relevance``: holding conditions do not make an unrelated playbook
     relevant. (Without words the query is only the journey's name, and the journey filter
     chose the playbooks.) Below ``RELATIVE_FLOOR`` of the best match, only a playbook whose own
-    conditions target this customer stays an option."""
+    conditions target this customer stays an option. A case of a type already open
+    (``open_cases``) is updated rather than opened again."""
     proposals: list[Proposal] = []
     notes: list[PlannerNote] = []
     seen: set[str] = set()
@@ -124,7 +145,7 @@ def plan_rules(
                     continue
             args = fill_defaults(action.type, action.args, profile, context, now)
             try:
-                call = parse_action({"type": action.type, "args": args})
+                call = update_instead(parse_action({"type": action.type, "args": args}), open_cases)
             except ValidationError as exc:
                 problems = "; ".join(
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
@@ -137,14 +158,15 @@ def plan_rules(
             if identity in seen:  # the same call from a weaker playbook adds nothing
                 continue
             seen.add(identity)
+            rationale = f"{playbook.title} (fit {playbook_fit:.2f}, similarity {hit.score:.2f})"
+            if call.type != action.type:
+                rationale += f"; {call.plain()}, not a second case"
             proposals.append(
                 Proposal(
                     call=call,
                     playbook_id=playbook.id,
                     playbook_version=playbook.version,
-                    rationale=(
-                        f"{playbook.title} (fit {playbook_fit:.2f}, similarity {hit.score:.2f})"
-                    ),
+                    rationale=rationale,
                     propensity=round(action.weight * playbook_fit, 4),
                     value=action.value,
                     lever=playbook.priority,

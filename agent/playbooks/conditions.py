@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -51,14 +51,21 @@ def _days_to_renewal(profile: Profile, now: datetime) -> int:
 
 
 def build_activation(
-    profile: Profile, signals: Signals, context: RequestContext, now: datetime
+    profile: Profile,
+    signals: Signals,
+    context: RequestContext,
+    now: datetime,
+    open_case_types: Iterable[str] = (),
 ) -> dict[str, object]:
-    """What a condition can read: ``profile`` (plus derived keys), ``signals``, ``context``."""
+    """What a condition can read: ``profile`` (plus derived keys), ``signals``, ``context``.
+
+    ``profile.open_case_types`` holds the types of the profile's open cases and of
+    ``open_case_types``: those that events and our own decisions opened."""
     tenure = profile.tenure_months(now)
     dumped = _json_with_floats(profile.model_dump(mode="json"), profile.model_dump())
     profile_data: dict[str, Any] = dumped | {
         "tenure_months": -1 if tenure is None else tenure,
-        "open_case_types": sorted({c.type for c in profile.active_cases}),
+        "open_case_types": sorted({*(c.type for c in profile.active_cases), *open_case_types}),
         "consented": {
             purpose.value: sorted(
                 {c.channel.value for c in profile.consents if c.purpose == purpose and c.granted}

@@ -18,6 +18,7 @@ from tools import (
     ActionCall,
     ApplyGoodwillCredit,
     OfferIncentive,
+    OpenCase,
     ScheduleCallback,
     SendMessage,
 )
@@ -69,6 +70,9 @@ class DecisionColumns:
     safe_default: bool
     profile_source: str
     """store or inline: an inline decision never counts toward a stored customer's caps."""
+    # v4 (PostgreSQL v2): which cases our decisions opened
+    case_type: str | None
+    """The case type of an open_case decision, else null."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +145,7 @@ def columns_of(record: DecisionRecordV1) -> DecisionColumns:
         effort_score=record.signals.effort.score,
         safe_default=record.safe_default,
         profile_source=record.profile_source,
+        case_type=call.args.case_type if isinstance(call, OpenCase) else None,
     )
 
 

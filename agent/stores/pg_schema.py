@@ -264,7 +264,12 @@ _V1: tuple[str, ...] = (
     *(statement for table in APPEND_ONLY for statement in _append_only(table)),
 )
 
-PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V2: tuple[str, ...] = (
+    # One open case per type: the case type an open_case decision opens (SQLite's v4).
+    f"ALTER TABLE decisions ADD COLUMN case_type {T}",
+)
+
+PG_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """Migration i (0-based) brings the schema to version i + 1; append, never edit."""
 
 PG_SCHEMA_VERSION = len(PG_MIGRATIONS)

@@ -361,7 +361,14 @@ _V3: tuple[Step, ...] = (
     "CREATE INDEX IF NOT EXISTS derived_files_by_customer ON derived_files (customer_id)",
 )
 
-MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3)
+_V4: tuple[Step, ...] = (
+    # One open case per type: the case type an open_case decision opens, so that accounting
+    # counts it as open. Rows written before stay null: their record may be sealed, so SQL
+    # cannot read it, and a case system reports older cases as case_opened events.
+    "ALTER TABLE decisions ADD COLUMN case_type TEXT",
+)
+
+MIGRATIONS: tuple[tuple[Step, ...], ...] = (_V1, _V2, _V3, _V4)
 """Migration i (0-based) brings the file to version i + 1; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

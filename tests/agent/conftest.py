@@ -39,6 +39,8 @@ def _default_args(action: ActionType, channel: Channel, purpose: Purpose, at: da
             return {"article_id": "kb_reset", "channel": Channel.WEB}
         case ActionType.OPEN_CASE:
             return {"case_type": "technical", "queue": "tech", "summary": "login fails"}
+        case ActionType.UPDATE_CASE:
+            return {"case_id": "CS-1", "case_type": "technical", "note": "still failing"}
         case ActionType.HOLD_OUTREACH:
             return {"hours": 48, "reason": "open complaint"}
         case ActionType.NO_ACTION:

@@ -181,3 +181,80 @@ def test_briefings_are_previews_that_reserve_nothing(client: TestClient, clock: 
     decided = [_decide(client, call) for _ in range(3)]
     assert [d["chosen"]["call"]["type"] for d in decided[:2]] == ["schedule_callback"] * 2
     assert decided[2]["chosen"]["call"]["type"] != "schedule_callback"  # two reserved: cap 2
+
+
+DAMAGED = {  # an inbound chat about a damaged parcel: the decision opens a delivery case
+    "customer_id": "c17_gbianchi",
+    "context": {
+        "channel": "chat",
+        "direction": "inbound",
+        "reason": "Il pacco è arrivato danneggiato e sei piatti sono rotti",
+    },
+}
+
+
+def _case_event(clock: Clock, event_id: str, kind: str, **properties: str) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "ts": clock.now.isoformat(),
+        "channel": "web",
+        "type": kind,
+        "properties": properties,
+    }
+
+
+def test_a_case_our_decision_opened_is_updated_until_it_is_closed(
+    client: TestClient, clock: Clock
+) -> None:
+    first = _decide(client, DAMAGED)["chosen"]["call"]
+    assert first["type"] == "open_case"
+    case_type = first["args"]["case_type"]
+    # The second decision, a minute after the first, sees the first's case as reserved.
+    clock.advance(minutes=1)
+    record = _decide(client, DAMAGED)
+    assert record["chosen"]["call"]["type"] == "update_case"
+    opened_by = record["chosen"]["call"]["args"]["case_id"]
+    (case,) = record["accounting"]["open_cases"]
+    assert (case["case_id"], case["case_type"], case["source"], case["status"]) == (
+        opened_by,
+        case_type,
+        "decision",
+        "reserved",
+    )
+
+    # The case system reports the case it opened for that decision, under its own id.
+    opened = _case_event(
+        clock,
+        "cs-open-1",
+        "case_opened",
+        case_id="CS-4471",
+        case_type=case_type,
+        decision_id=opened_by,
+    )
+    assert (
+        client.post("/v1/customers/c17_gbianchi/events", json={"events": [opened]}).status_code
+        == 202
+    )
+    clock.advance(hours=1)  # past the reservation: the case counts because it was opened
+    record = _decide(client, DAMAGED)
+    call = record["chosen"]["call"]
+    assert (call["type"], call["args"]["case_id"]) == ("update_case", "CS-4471")
+    (trace,) = (
+        p for p in record["proposals"] if p["proposal_id"] == record["chosen"]["proposal_id"]
+    )
+    assert trace["rationale"].endswith("not a second case")
+
+    closed = _case_event(clock, "cs-close-1", "case_closed", case_id="CS-4471")
+    client.post("/v1/customers/c17_gbianchi/events", json={"events": [closed]})
+    clock.advance(minutes=1)
+    assert _decide(client, DAMAGED)["chosen"]["call"]["type"] == "open_case"
+
+
+def test_an_unreported_case_stops_counting_when_its_reservation_ends(
+    client: TestClient, clock: Clock
+) -> None:
+    assert _decide(client, DAMAGED)["chosen"]["call"]["type"] == "open_case"
+    clock.advance(minutes=1)
+    assert _decide(client, DAMAGED)["chosen"]["call"]["type"] == "update_case"
+    clock.advance(hours=1)  # nobody said the case was opened: the reservations have expired
+    assert _decide(client, DAMAGED)["chosen"]["call"]["type"] == "open_case"

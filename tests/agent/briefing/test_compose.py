@@ -10,6 +10,7 @@ from agent.events import Event
 from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
 from agent.record import ProposalTrace, RankedAction
 from agent.signals.models import Evidence, IntentSignal, SentimentSignal
+from policies import CaseFact
 from policies.verdict import Evaluation, Outcome, ReasonCode, Verdict
 from tests.factories import NOW, profile, signals
 from tools import ActionCall, ActionType, parse_action
@@ -105,7 +106,9 @@ def _trace(
 
 
 def _compose(  # type: ignore[no-untyped-def]
-    chosen_playbook: str | None = PLAYBOOK.id, events: list[Event] = EVENTS
+    chosen_playbook: str | None = PLAYBOOK.id,
+    events: list[Event] = EVENTS,
+    open_cases: tuple[CaseFact, ...] = (),
 ):
     traces = [
         _trace("p1", HANDOFF, Outcome.ALLOW, ReasonCode.OK, "consent"),
@@ -134,7 +137,38 @@ def _compose(  # type: ignore[no-untyped-def]
         hits=[PlaybookHit(playbook=PLAYBOOK, score=0.6)],
         traces=traces,
         chosen=chosen,
+        open_cases=open_cases,
     )
+
+
+def test_open_cases_include_those_events_and_our_decisions_opened() -> None:
+    reported = CaseFact(
+        case_id="BIL-9", case_type="billing_dispute", opened_at=NOW, source="event", ref="evt-9"
+    )
+    ours = CaseFact(
+        case_id="dec_5",
+        case_type="technical",
+        opened_at=NOW,
+        source="decision",
+        ref="dec_5",
+        status="reserved",
+    )
+    profiles = CaseFact(
+        case_id="case-77", case_type="billing_dispute", opened_at=NOW, source="profile", ref="x"
+    )
+    briefing = _compose(open_cases=(profiles, reported, ours))
+    texts = [item.text for item in briefing.open_cases]
+    assert texts == [
+        "billing_dispute case case-77 (open, opened 2026-11-18): Charged twice for order 5512",
+        "billing_dispute case BIL-9 (open, reported by the case system, 2026-11-20)",
+        "technical case dec_5 (opening, opened by our decision, 2026-11-20)",
+    ]
+    facts = {f.id: (f.source, f.ref) for f in briefing.facts}
+    assert [facts[item.fact_ids[0]] for item in briefing.open_cases] == [
+        ("case", "case-77"),
+        ("event", "evt-9"),
+        ("case", "dec_5"),
+    ]
 
 
 def test_every_item_cites_facts_that_exist() -> None:

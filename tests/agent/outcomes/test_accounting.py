@@ -171,6 +171,46 @@ def test_cases_opened_by_events_stay_open_until_closed() -> None:
     ]
 
 
+def case_entry(decision_id: str, **overrides: Any) -> LedgerEntry:
+    return entry(
+        decision_id,
+        action_type=ActionType.OPEN_CASE,
+        channel=None,
+        purpose=Purpose.SERVICE,
+        contacts_customer=False,
+        case_type="billing_dispute",
+        **overrides,
+    )
+
+
+def test_cases_our_decisions_opened_count_as_open() -> None:
+    entries = [
+        case_entry("dec_fresh", created_at=NOW - timedelta(minutes=2)),  # reserved
+        case_entry("dec_done", executed_at=NOW - timedelta(days=1)),  # reported opened
+        case_entry("dec_stale"),  # nobody said so, and the reservation ended
+        case_entry("dec_no", created_at=NOW - timedelta(minutes=1), declined=True),
+    ]
+    opened = [(c.case_id, c.source, c.status) for c in run(entries).open_cases]
+    assert opened == [("dec_done", "decision", "executed"), ("dec_fresh", "decision", "reserved")]
+    assert run(entries).contacts == []  # a case reaches nobody: it is no contact
+
+
+def test_the_case_system_names_our_case_and_closes_it() -> None:
+    entries = [case_entry("dec_1", created_at=NOW - timedelta(hours=3))]
+    named = event(
+        "e1", "case_opened", NOW - timedelta(hours=2), case_id="CS-9", decision_id="dec_1"
+    )
+    cases = run(entries, [named]).open_cases
+    assert [(c.case_id, c.case_type, c.source, c.status) for c in cases] == [
+        ("CS-9", "billing_dispute", "decision", "executed")  # opened, long after the TTL
+    ]
+    closed = event("e2", "case_closed", NOW - timedelta(hours=1), case_id="CS-9")
+    assert run(entries, [named, closed]).open_cases == []
+    by_decision = event("e3", "case_closed", NOW - timedelta(hours=1), case_id="dec_1")
+    fresh = [case_entry("dec_1", created_at=NOW - timedelta(minutes=5))]
+    assert run(fresh, [by_decision]).open_cases == []
+
+
 def test_unsubscribes_withdraw_marketing_consent() -> None:
     unsubscribed = entry(
         "dec_u", executed_at=NOW - timedelta(days=2), unsubscribed_at=NOW - timedelta(days=2)

@@ -15,10 +15,11 @@ from agent.planner.llm import PROMPT_VERSION
 from agent.planner.llm_calls import parse_calls
 from agent.planner.llm_input import mask_text, minimize, planner_data
 from agent.planner.llm_tools import action_tools, read_only_tools, strict_schema
+from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
 from agent.profile import Profile
 from policies import PolicyContext, Precheck, load_pack, precheck
 from tests.factories import CALIBRATION, NOW, profile, signals
-from tools import SendMessageArgs
+from tools import ActionType, SendMessageArgs
 
 PACK = load_pack(None)
 
@@ -218,3 +219,59 @@ def test_nulls_take_the_tools_defaults() -> None:
     [proposal] = parsed.proposals
     assert proposal.call.args.priority == "normal"  # type: ignore[union-attr]
     assert parsed.outcomes[0].proposal_id == "p3"
+
+
+def _case_playbook_hit() -> PlaybookHit:
+    opening = PlaybookAction(
+        type=ActionType.OPEN_CASE,
+        weight=0.8,
+        args={"case_type": "technical", "queue": "tech", "summary": "fault"},
+    )
+    playbook = Playbook(
+        id="tech-case",
+        version=2,
+        title="Open a technical case",
+        journey="tech_support",
+        intents=["app_crash"],
+        owner="qa@example.com",
+        actions=[opening],
+    )
+    return PlaybookHit(playbook=playbook, score=0.6)
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "error"),
+    [
+        pytest.param(
+            "update_case",
+            {"case_id": "CS-1", "case_type": "technical", "note": "chased again"},
+            None,
+            id="update-stands-for-the-listed-open-case",
+        ),
+        pytest.param(
+            "handoff_to_agent",
+            {"queue": "tech", "reason": "fault"},
+            "does not recommend handoff_to_agent (it lists open_case)",
+            id="an-action-the-playbook-does-not-list",
+        ),
+    ],
+)
+def test_a_playbook_supports_the_actions_it_lists(
+    name: str, args: dict[str, str], error: str | None
+) -> None:
+    envelope = {"playbook_id": "tech-case", "rationale": "the fault is back", "args": args}
+    parsed = parse_calls(
+        [_call(name, json.dumps(envelope))],
+        offered={name},
+        hits={"tech-case": _case_playbook_hit()},
+        signals=signals(),
+        calibration=CALIBRATION,
+        first_index=1,
+    )
+    [outcome] = parsed.outcomes
+    if error is not None:
+        assert error in (outcome.error or "")
+        return
+    assert outcome.error is None
+    [proposal] = parsed.proposals
+    assert (proposal.playbook_id, proposal.propensity) == ("tech-case", 0.8)

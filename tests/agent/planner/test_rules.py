@@ -8,6 +8,7 @@ from agent.context import RequestContext
 from agent.planner.rules import RELATIVE_FLOOR, check_conditions, fit, plan_rules
 from agent.playbooks.conditions import build_activation
 from agent.playbooks.model import Playbook, PlaybookAction, PlaybookHit
+from policies import CaseFact
 from tests.factories import CALIBRATION, NOW, profile, signals
 from tools import ActionType
 
@@ -38,7 +39,9 @@ def _playbook(
     )
 
 
-def _plan(hits: list[PlaybookHit], **signal_args: Any):  # type: ignore[no-untyped-def]
+def _plan(  # type: ignore[no-untyped-def]
+    hits: list[PlaybookHit], open_cases: tuple[CaseFact, ...] = (), **signal_args: Any
+):
     sig = signals(**signal_args)
     context = RequestContext(direction="inbound", channel="chat")
     activation = build_activation(profile(), sig, context, NOW)
@@ -50,6 +53,7 @@ def _plan(hits: list[PlaybookHit], **signal_args: Any):  # type: ignore[no-untyp
         context=context,
         now=NOW,
         calibration=CALIBRATION,
+        open_cases=open_cases,
     )
 
 
@@ -150,3 +154,35 @@ def test_the_same_call_from_two_playbooks_is_proposed_once() -> None:
     ]
     proposals, _ = _plan(hits)
     assert [p.playbook_id for p in proposals] == ["pa"]
+
+
+def test_a_case_of_a_type_already_open_is_updated_not_opened_again() -> None:
+    opening = PlaybookAction(
+        type=ActionType.OPEN_CASE,
+        weight=0.7,
+        args={
+            "case_type": "technical",
+            "queue": "tech",
+            "summary": "crash on start",
+            "priority": "high",
+        },
+    )
+    hits = [PlaybookHit(playbook=_playbook("pa", actions=[opening]), score=0.6)]
+    (fresh,), _ = _plan(hits)
+    assert fresh.call.type is ActionType.OPEN_CASE
+    open_case = CaseFact(
+        case_id="CS-7", case_type="technical", opened_at=NOW, source="profile", ref="CS-7"
+    )
+    other = open_case.model_copy(update={"case_id": "CS-8", "case_type": "complaint"})
+    (update,), _ = _plan(hits, open_cases=(other, open_case))
+    assert update.call.model_dump(mode="json") == {
+        "type": "update_case",
+        "args": {
+            "case_id": "CS-7",
+            "case_type": "technical",
+            "note": "crash on start",
+            "priority": "high",
+        },
+    }
+    assert update.rationale.endswith("not a second case")
+    assert (update.playbook_id, update.propensity) == ("pa", fresh.propensity)

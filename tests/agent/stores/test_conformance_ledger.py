@@ -34,8 +34,10 @@ def test_ledger_holds_chosen_contacts_and_spends(
         make_record(action_type=ActionType.APPLY_GOODWILL_CREDIT),  # a spend, no contact
         make_record(outcome=Outcome.REQUIRE_APPROVAL, approval_required=True),
         make_record(kind="briefing"),
+        make_record(action_type=ActionType.OPEN_CASE),  # a case that is open: none twice
     ]
     left_out = [
+        make_record(action_type=ActionType.UPDATE_CASE),
         make_record(outcome=Outcome.DENY),
         make_record(action_type=ActionType.HANDOFF_TO_AGENT),
         make_record(action_type=ActionType.RECOMMEND_ARTICLE),
@@ -62,6 +64,13 @@ def test_ledger_holds_chosen_contacts_and_spends(
         Decimal("15.00"),
     )
     assert by_id[listed[4].decision_id].kind == "briefing"
+    case = by_id[listed[5].decision_id]
+    assert (case.case_type, case.contacts_customer, case.incentive_kind) == (
+        "technical",
+        False,
+        None,
+    )
+    assert {e.case_type for e in entries if e is not case} == {None}
 
 
 def test_ledger_carries_what_was_reported(
