@@ -88,16 +88,22 @@ def _nearest(deps: Deps, state: DecisionState) -> list[PlaybookHit]:
     """A journey the caller states, or one the events imply, filters the playbooks. One that
     the words' intent implies does not: it is in the query already, and filtering by it would
     hide every right playbook whenever the words were misread (evals/retrieval: recall@3 0.86
-    with that filter, 0.91 without)."""
+    with that filter, 0.91 without).
+
+    On an inbound contact the playbooks that list the intent of the customer's words are
+    considered too, of any journey. An outbound decision serves the journey its caller names:
+    words from days ago do not bring in another journey's playbooks."""
     context, signals = state["request"].context, state["signals"]
     parts = query_parts(context, state["reading"])
     derived = signals.journey.journey if signals.intent.name is None else None
-    return deps.playbooks.nearest(
+    inbound = context.direction == "inbound"
+    return deps.playbooks.candidates(
         query_vector(parts, deps.embedder),
         k=deps.config.playbooks_k,
         journey=context.journey or derived,
-        channel=context.channel if context.direction == "inbound" else None,
+        channel=context.channel if inbound else None,
         segment=state["profile"].segment,
+        intent=signals.intent.name if inbound else None,
     )
 
 

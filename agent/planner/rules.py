@@ -64,7 +64,10 @@ def low_confidence(
 
 
 def fit(hit: PlaybookHit, signals: Signals, calibration: Calibration) -> float:
-    """How well a playbook fits: retrieval similarity, plus agreement with journey and intent."""
+    """How well a playbook fits: retrieval similarity, plus agreement with journey and intent.
+    A playbook selected by its conditions fits fully when they hold: they are its target."""
+    if hit.playbook.selected_by == "conditions" and hit.conditions_met:
+        return 1.0
     score = min(1.0, max(0.0, hit.score) / calibration.full_match)
     if signals.journey.journey is not None and hit.playbook.journey == signals.journey.journey:
         score += 0.2
@@ -109,7 +112,8 @@ def plan_rules(
     ``calibration.min_relevance``: holding conditions do not make an unrelated playbook
     relevant. (Without words the query is only the journey's name, and the journey filter
     chose the playbooks.) Below ``RELATIVE_FLOOR`` of the best match, only a playbook whose own
-    conditions target this customer stays an option. A case of a type already open
+    conditions target this customer stays an option. A playbook selected by its conditions
+    skips both cut-offs: it acts whenever its conditions hold. A case of a type already open
     (``open_cases``) is updated rather than opened again."""
     proposals: list[Proposal] = []
     notes: list[PlannerNote] = []
@@ -118,7 +122,8 @@ def plan_rules(
     worded = bool(signals.intent.candidates)  # the query holds the customer's words
     for hit in hits:
         playbook = hit.playbook
-        if worded and hit.score < calibration.min_relevance:
+        by_conditions = playbook.selected_by == "conditions"  # they alone decide (below)
+        if worded and not by_conditions and hit.score < calibration.min_relevance:
             note = (
                 f"unrelated: similarity {hit.score:.2f} below the cut-off "
                 f"{calibration.min_relevance:.2f}"

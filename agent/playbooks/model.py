@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tools import ActionType, Channel
 
@@ -45,6 +45,13 @@ class Playbook(BaseModel):
         default_factory=list,
         description="CEL expressions over profile, signals, context; all must hold.",
     )
+    selected_by: Literal["similarity", "conditions"] = Field(
+        default="similarity",
+        description="similarity: considered when the customer's words (or the journey) are "
+        "near it, or it lists their intent. conditions: considered in every decision, and a "
+        "full fit whenever its conditions hold, however unlike the words (care for a "
+        "vulnerable customer, contact pressure); it must have conditions.",
+    )
     priority: float = Field(default=1.0, gt=0, le=3, description="Business lever weight.")
     owner: str = Field(min_length=1, description="Who answers for it (a team's address).")
     review_by: date | None = Field(
@@ -56,14 +63,23 @@ class Playbook(BaseModel):
     talk_track: str = Field(default="", max_length=4000)
     body: str = Field(default="", description="Markdown guidance below the front matter.")
 
+    @model_validator(mode="after")
+    def _conditions_to_select_by(self) -> Self:
+        if self.selected_by == "conditions" and not self.conditions:
+            raise ValueError("selected_by: conditions needs at least one condition")
+        return self
+
     @property
     def key(self) -> str:
         return f"{self.id}@{self.version}"
 
     @property
     def content_hash(self) -> str:
-        """Changes with any change to the playbook; unchanged ones are not re-embedded."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """Changes with any change to the playbook; unchanged ones are not re-embedded.
+        ``selected_by`` counts only when set: it came later, and a playbook that does not use
+        it keeps the hash it was stored with."""
+        later = {"selected_by"} if self.selected_by == "similarity" else None
+        return hashlib.sha256(self.model_dump_json(exclude=later).encode()).hexdigest()[:16]
 
     @property
     def embedding_text(self) -> str:

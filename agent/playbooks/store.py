@@ -36,6 +36,12 @@ def _settings() -> Settings:
 
 
 GENERAL_JOURNEY = "general"
+INDEX_SCHEMA = 2
+"""The version of the rows' metadata; an index written by older code gets its rows' metadata
+rebuilt from their stored playbooks when it is opened."""
+WIDENED = 8
+"""At most this many playbooks join the nearest: those listing the intent, or selected by
+their conditions."""
 """Playbooks of this journey apply to every journey (care, contact pressure, ...)."""
 
 
@@ -69,7 +75,22 @@ def _metadata(playbook: Playbook, *, active: bool) -> dict[str, str | int | bool
     }
     meta.update({f"ch_{c.value}": c in channels for c in Channel})
     meta.update({f"seg_{s}": True for s in playbook.segments})
+    # v2: what a decision considers beyond the nearest (see PlaybookStore.nearest)
+    meta["by_conditions"] = playbook.selected_by == "conditions"
+    meta.update({f"intent_{i}": True for i in playbook.intents})
     return meta
+
+
+def _base_filters(channel: Channel | None, segment: str | None) -> list[dict[str, Any]]:
+    """Active rows that serve the channel and the segment (or every segment)."""
+    base: list[dict[str, Any]] = [{"active": True}]
+    if channel is not None:
+        base.append({f"ch_{Channel(channel).value}": True})
+    if segment is not None:
+        base.append({"$or": [{"seg_any": True}, {f"seg_{segment}": True}]})
+    else:
+        base.append({"seg_any": True})
+    return base
 
 
 class PlaybookStore:
@@ -82,6 +103,8 @@ class PlaybookStore:
         if stored is not None and stored != embedder.model_id:
             # Vectors of two models are not comparable: every row is embedded again.
             self._collection = self._reembed(client, collection, str(stored))
+        if int((self._collection.metadata or {}).get("index_schema", 1)) < INDEX_SCHEMA:
+            self._upgrade_metadata()
         self._ingesting = threading.Lock()
         """One ingest at a time."""
         self._swap = threading.Lock()
@@ -92,13 +115,28 @@ class PlaybookStore:
         self._playbooks: dict[str, Playbook] = {}
         """Parsed playbooks by id, version and content hash."""
 
+    def _collection_metadata(self) -> dict[str, str | int]:
+        return {"embedding_model": self._embedder.model_id, "index_schema": INDEX_SCHEMA}
+
     def _open(self, client: ClientAPI, name: str) -> Collection:
         return client.get_or_create_collection(
             name,
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
-            metadata={"embedding_model": self._embedder.model_id},
+            metadata=self._collection_metadata(),
         )
+
+    def _upgrade_metadata(self) -> None:
+        """Every row's metadata rebuilt from the playbook it stores (its vector stays)."""
+        rows = self._collection.get(include=["metadatas"])
+        ids, metadatas = rows["ids"], rows["metadatas"] or []
+        if ids:
+            fresh = [
+                _metadata(Playbook.model_validate_json(str(m["json"])), active=bool(m["active"]))
+                for m in metadatas
+            ]
+            self._collection.update(ids=list(ids), metadatas=list(fresh))
+        self._collection.modify(metadata=self._collection_metadata())
 
     def _reembed(self, client: ClientAPI, name: str, stored: str) -> Collection:
         """The collection rebuilt with this store's model, from the rows' own documents and
@@ -226,18 +264,37 @@ class PlaybookStore:
         """Nearest active playbooks to a unit vector of this store's embedding model. A
         journey filter keeps that journey's playbooks and the ``general`` ones (which apply to
         every journey); when it finds nothing it is dropped."""
-        base: list[dict[str, Any]] = [{"active": True}]
-        if channel is not None:
-            base.append({f"ch_{Channel(channel).value}": True})
-        if segment is not None:
-            base.append({"$or": [{"seg_any": True}, {f"seg_{segment}": True}]})
-        else:
-            base.append({"seg_any": True})
+        base = _base_filters(channel, segment)
         hits: list[PlaybookHit] = []
         if journey is not None:
             journeys = sorted({journey, GENERAL_JOURNEY})
             hits = self._query(vector, k, [*base, {"journey": {"$in": journeys}}])
         return hits or self._query(vector, k, base)
+
+    def candidates(
+        self,
+        vector: Sequence[float],
+        *,
+        k: int = 5,
+        journey: str | None = None,
+        channel: Channel | None = None,
+        segment: str | None = None,
+        intent: str | None = None,
+    ) -> list[PlaybookHit]:
+        """What a decision considers: the :meth:`nearest` ``k``, and beyond them the nearest
+        few that list ``intent`` (of any journey: the customer's words name it) and those
+        selected by their conditions, each with its own similarity. A playbook written for
+        what the customer said, or for the state they are in, is never crowded out by ones
+        whose words happen to be closer."""
+        hits = self.nearest(vector, k=k, journey=journey, channel=channel, segment=segment)
+        targeted: list[dict[str, Any]] = [{"by_conditions": True}]
+        if intent is not None:
+            targeted.append({f"intent_{intent}": True})
+        either = {"$or": targeted} if len(targeted) > 1 else targeted[0]
+        seen = {h.playbook.id for h in hits}
+        widened = self._query(vector, WIDENED, [*_base_filters(channel, segment), either])
+        more = [h for h in widened if h.playbook.id not in seen]
+        return sorted([*hits, *more], key=lambda h: h.score, reverse=True)
 
     def _query(
         self, vector: Sequence[float], k: int, filters: list[dict[str, Any]]

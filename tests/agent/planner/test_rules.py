@@ -40,9 +40,15 @@ def _playbook(
 
 
 def _plan(  # type: ignore[no-untyped-def]
-    hits: list[PlaybookHit], open_cases: tuple[CaseFact, ...] = (), **signal_args: Any
+    hits: list[PlaybookHit],
+    open_cases: tuple[CaseFact, ...] = (),
+    said: bool = False,
+    **signal_args: Any,
 ):
     sig = signals(**signal_args)
+    if said:  # the customer's words were read: intent candidates exist
+        words = sig.intent.model_copy(update={"candidates": [(sig.intent.name, 0.7)]})
+        sig = sig.model_copy(update={"intent": words})
     context = RequestContext(direction="inbound", channel="chat")
     activation = build_activation(profile(), sig, context, NOW)
     return plan_rules(
@@ -186,3 +192,31 @@ def test_a_case_of_a_type_already_open_is_updated_not_opened_again() -> None:
     }
     assert update.rationale.endswith("not a second case")
     assert (update.playbook_id, update.propensity) == ("pa", fresh.propensity)
+
+
+def test_a_playbook_selected_by_its_conditions_acts_whenever_they_hold() -> None:
+    hold = PlaybookAction(
+        type=ActionType.HOLD_OUTREACH, weight=0.9, args={"hours": 720, "reason": "care"}
+    )
+    care = _playbook("care", journey="general", conditions=["true"], actions=[hold])
+    near = _playbook("near")
+    hits = [PlaybookHit(playbook=near, score=0.6), PlaybookHit(playbook=care, score=0.01)]
+    proposals, notes = _plan(hits, said=True, intent="app_crash")  # words: cut-offs apply
+    assert [p.playbook_id for p in proposals] == ["near"]
+    assert "unrelated" in notes[0].note
+
+    targeted = care.model_copy(update={"selected_by": "conditions"})
+    hits[1] = PlaybookHit(playbook=targeted, score=0.01)
+    proposals, _ = _plan(hits, said=True, intent="app_crash")
+    by_id = {p.playbook_id: p for p in proposals}
+    assert by_id["care"].propensity == 0.9  # a full fit: its conditions are its target
+    failing = targeted.model_copy(update={"conditions": ["false"]})
+    proposals, _ = _plan([PlaybookHit(playbook=failing, score=0.01)], said=True, intent="app_crash")
+    assert proposals == []
+
+
+def test_selected_by_conditions_needs_conditions() -> None:
+    with pytest.raises(ValueError, match="needs at least one condition"):
+        Playbook.model_validate(
+            {**_playbook("px").model_dump(), "selected_by": "conditions", "conditions": []}
+        )

@@ -15,6 +15,7 @@ from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_
 
 from agent.embeddings import Embedder, MiniLMEmbedder
 from agent.playbooks import Playbook, PlaybookError, PlaybookStore, load_playbooks
+from agent.playbooks.store import _metadata
 from tools import Channel
 
 pytestmark = pytest.mark.integration
@@ -315,3 +316,59 @@ def test_server_and_embedded_stores_in_one_process_stay_apart(
     assert (remote.count(), first.count(), second.count()) == (2, 1, 0)
     assert (tmp_path / "one" / "chroma.sqlite3").is_file()
     assert (tmp_path / "two" / "chroma.sqlite3").is_file()
+
+
+def test_playbooks_for_the_intent_or_selected_by_conditions_join_the_nearest(
+    open_store: OpenStore, embedder: Embedder
+) -> None:
+    store = open_store(embedder)
+    care = _demo("general-vulnerable-customer-care")
+    assert care.selected_by == "conditions"
+    complaint = _demo("complaint-formal-escalation")
+    store.ingest([*(p for p in PLAYBOOKS if p.journey == "renewal"), care, complaint])
+    vector = embedder.embed(["my renewal letter hid a price rise and I want a formal complaint"])[0]
+
+    assert len(store.nearest(vector, k=2, journey="renewal")) == 2
+    nearest = store.candidates(vector, k=2, journey="renewal")
+    assert len(nearest) == 3  # the two nearest renewal playbooks, and care (by its conditions)
+    assert care.id in {h.playbook.id for h in nearest}
+    widened = store.candidates(vector, k=2, journey="renewal", intent="formal_complaint")
+    assert {h.playbook.id for h in widened} == {h.playbook.id for h in nearest} | {complaint.id}
+    assert [h.score for h in widened] == sorted((h.score for h in widened), reverse=True)
+    by_text = {h.playbook.id: h.score for h in store.nearest(vector, k=10)}
+    assert all(h.score == pytest.approx(by_text[h.playbook.id]) for h in widened)
+
+
+def test_an_index_of_older_code_gets_its_metadata_rebuilt(
+    tmp_path: Path, counting: CountingEmbedder
+) -> None:
+    # An index written before the rows carried their intents and selection: nothing is
+    # embedded again, and the widened search finds what the rows now say.
+    care, other = _demo("general-vulnerable-customer-care"), _demo("renewal-reminder-service")
+    old_keys = {"by_conditions"} | {f"intent_{i}" for p in (care, other) for i in p.intents}
+    client = chromadb.PersistentClient(
+        path=str(tmp_path), settings=Settings(anonymized_telemetry=False)
+    )
+    old = client.create_collection(
+        "playbooks",
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedding_model": counting.model_id},
+    )
+    old.add(
+        ids=[p.key for p in (care, other)],
+        embeddings=counting.embed([p.embedding_text for p in (care, other)]),
+        documents=[p.embedding_text for p in (care, other)],
+        metadatas=[
+            {k: v for k, v in _metadata(p, active=True).items() if k not in old_keys}
+            for p in (care, other)
+        ],
+    )
+    counting.texts = 0
+
+    store = PlaybookStore.embedded(tmp_path, counting)
+
+    assert counting.texts == 0
+    vector = counting.embed(["when does my plan renew"])[0]
+    assert {h.playbook.id for h in store.candidates(vector, k=1)} == {other.id, care.id}
+    assert PlaybookStore.embedded(tmp_path, counting).count() == 2
