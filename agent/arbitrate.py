@@ -13,7 +13,7 @@ from agent.signals.models import Signals
 from policies import Outcome
 from tools import ActionCall, ActionType, Purpose
 
-__all__ = ["APPROVAL_PENALTY", "Ranking", "context_weight", "rank"]
+__all__ = ["APPROVAL_PENALTY", "Ranking", "answers_nothing", "context_weight", "rank"]
 
 APPROVAL_PENALTY = 0.7
 """An action that waits for a human is worth less now than one that can run."""
@@ -46,6 +46,9 @@ def context_weight(
     if call.purpose is Purpose.MARKETING and upset:
         weight *= 0.7
         reasons.append("negative sentiment: marketing is less welcome")
+    if call.type is ActionType.NO_ACTION and inbound:
+        weight *= 0.5
+        reasons.append("the customer reached out: doing nothing leaves them unanswered")
     if call.type is ActionType.HANDOFF_TO_AGENT and not inbound:
         weight *= 0.5
         reasons.append("no live interaction to hand off")
@@ -60,6 +63,14 @@ def context_weight(
         weight *= 1.2
         reasons.append("high churn risk: retention levers matter more")
     return round(weight, 4), reasons
+
+
+def answers_nothing(ranked: Sequence[RankedAction], context: RequestContext) -> bool:
+    """True when no permitted action answers the contact: none at all, or, for a customer who
+    reached out, nothing but doing nothing (which the safe default's person then outranks)."""
+    if context.direction != "inbound":
+        return not ranked
+    return all(r.call.type is ActionType.NO_ACTION for r in ranked)
 
 
 def _softmax(scores: Sequence[float]) -> list[float]:

@@ -17,7 +17,9 @@ from agent.signals.models import (
 )
 
 NOW = datetime(2026, 11, 20, 14, 30, tzinfo=UTC)  # a Friday afternoon in Europe
-CALIBRATION = Calibration(intent_threshold=0.45, full_match=0.6, min_relevance=0.2, weak_match=0.3)
+CALIBRATION = Calibration(
+    intent_threshold=0.45, full_match=0.6, min_relevance=0.2, weak_match=0.3, ambiguous_margin=0.04
+)
 """Round levels for planner tests, independent of any model."""
 
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from langgraph.runtime import Runtime
 
 from agent.approvals.models import approval_id_for
-from agent.arbitrate import rank
+from agent.arbitrate import answers_nothing, rank
 from agent.briefing.compose import compose_briefing
 from agent.briefing.narrative import write_narrative
 from agent.deps import Deps
@@ -139,11 +139,13 @@ async def arbitrate(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str
     context, signals, profile = state["request"].context, state["signals"], state["profile"]
     traces = list(state["traces"])
     ranking = rank(traces, signals, context, profile)
-    is_default = not ranking.ranked
+    is_default = answers_nothing(ranking.ranked, context)
     if is_default:
         unsure, hits = state.get("low_confidence"), state["hits"]
         if unsure is not None:
             why = f"low confidence ({unsure})"
+        elif ranking.ranked:
+            why = "nothing but doing nothing was proposed for a customer who reached out"
         else:
             why = "no proposal survived the guards" if traces else "no playbook applied"
         likely = hits[0].playbook.journey if unsure is not None and hits else None

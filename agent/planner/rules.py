@@ -16,13 +16,25 @@ from agent.embeddings import Calibration
 from agent.planner.defaults import fill_defaults
 from agent.planner.proposal import PlannerNote, Proposal
 from agent.playbooks.conditions import evaluate_conditions
-from agent.playbooks.model import PlaybookHit
+from agent.playbooks.model import Playbook, PlaybookHit
 from agent.profile import Profile
 from agent.signals.models import Signals
 from policies import CaseFact
-from tools import ActionCall, OpenCase, UpdateCase, UpdateCaseArgs, parse_action
+from tools import ActionCall, ActionType, OpenCase, UpdateCase, UpdateCaseArgs, parse_action
 
-__all__ = ["check_conditions", "fit", "low_confidence", "plan_rules", "update_instead"]
+__all__ = [
+    "SELF_SERVICE",
+    "answers_one_reading",
+    "check_conditions",
+    "fit",
+    "low_confidence",
+    "plan_rules",
+    "two_readings",
+    "update_instead",
+]
+
+SELF_SERVICE = frozenset({ActionType.SEND_MESSAGE, ActionType.RECOMMEND_ARTICLE})
+"""Actions that answer the customer with no person in the loop."""
 
 RELATIVE_FLOOR = 0.75
 """Playbooks much less similar than the best one retrieved are noise, not options, unless
@@ -61,6 +73,24 @@ def low_confidence(
     if best < calibration.weak_match:
         return f"the closest playbook matches at {best:.2f}, below {calibration.weak_match:.2f}"
     return None
+
+
+def two_readings(
+    signals: Signals, context: RequestContext, calibration: Calibration
+) -> tuple[str, str] | None:
+    """The two intents an inbound contact's words fit almost equally (within
+    ``calibration.ambiguous_margin``), best first; None when one reading stands out."""
+    candidates = signals.intent.candidates
+    if context.direction != "inbound" or signals.intent.name is None or len(candidates) < 2:
+        return None
+    (first, top), (second, runner_up) = candidates[:2]
+    return (first, second) if top - runner_up < calibration.ambiguous_margin else None
+
+
+def answers_one_reading(call: ActionCall, playbook: Playbook, readings: tuple[str, str]) -> bool:
+    """A message or article from a playbook that does not serve both readings: sent on words
+    we may have misread, it answers a question the customer did not ask."""
+    return call.type in SELF_SERVICE and not set(readings) <= set(playbook.intents)
 
 
 def fit(hit: PlaybookHit, signals: Signals, calibration: Calibration) -> float:
@@ -114,9 +144,12 @@ def plan_rules(
     chose the playbooks.) Below ``RELATIVE_FLOOR`` of the best match, only a playbook whose own
     conditions target this customer stays an option. A playbook selected by its conditions
     skips both cut-offs: it acts whenever its conditions hold. A case of a type already open
-    (``open_cases``) is updated rather than opened again."""
+    (``open_cases``) is updated rather than opened again. When the words fit two intents
+    almost equally, a message or article that serves only one of them is held back: a person
+    (the safe default, when nothing else is left) asks what the customer meant."""
     proposals: list[Proposal] = []
     notes: list[PlannerNote] = []
+    readings = two_readings(signals, context, calibration)
     seen: set[str] = set()
     floor = RELATIVE_FLOOR * max((h.score for h in hits), default=0.0)
     worded = bool(signals.intent.candidates)  # the query holds the customer's words
@@ -157,6 +190,12 @@ def plan_rules(
                 )
                 notes.append(
                     PlannerNote(playbook_id=playbook.key, action_type=action.type, note=problems)
+                )
+                continue
+            if readings is not None and answers_one_reading(call, playbook, readings):
+                note = "held back: the words fit {} and {} almost equally".format(*readings)
+                notes.append(
+                    PlannerNote(playbook_id=playbook.key, action_type=call.type, note=note)
                 )
                 continue
             identity = call.model_dump_json()

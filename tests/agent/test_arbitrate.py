@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.arbitrate import APPROVAL_PENALTY, context_weight, rank
+from agent.arbitrate import APPROVAL_PENALTY, answers_nothing, context_weight, rank
 from agent.context import RequestContext
 from agent.record import ProposalTrace
 from policies.verdict import Evaluation, Outcome, ReasonCode, Verdict
@@ -127,3 +127,24 @@ def test_nothing_permitted_ranks_nothing() -> None:
     assert (
         rank([trace("p1", PROMO, outcome=Outcome.DENY)], signals(), INBOUND, profile()).ranked == []
     )
+
+
+IDLE = parse_action({"type": "no_action", "args": {"reason": "nothing helps"}})
+OUTBOUND = RequestContext(direction="outbound")
+
+
+def test_doing_nothing_weighs_less_when_the_customer_reached_out() -> None:
+    inbound, reasons = context_weight(IDLE, signals(), INBOUND, profile())
+    assert inbound == 0.5
+    assert reasons == ["the customer reached out: doing nothing leaves them unanswered"]
+    assert context_weight(IDLE, signals(), OUTBOUND, profile()) == (1.0, [])
+
+
+def test_only_doing_nothing_answers_nothing_on_an_inbound_contact() -> None:
+    idle = rank([trace("p1", IDLE)], signals(), INBOUND, profile()).ranked
+    helped = rank([trace("p1", IDLE), trace("p2", ARTICLE)], signals(), INBOUND, profile()).ranked
+    assert answers_nothing([], INBOUND)
+    assert answers_nothing(idle, INBOUND)
+    assert not answers_nothing(helped, INBOUND)
+    assert answers_nothing([], OUTBOUND)
+    assert not answers_nothing(idle, OUTBOUND)  # doing nothing is a decision when we reach out

@@ -28,6 +28,7 @@ from tests.agent.planner.scripted import (
     request,
 )
 from tests.factories import NOW
+from tools import HandoffToAgent
 
 SMS_MARKETING = action(
     "send_message", {"channel": "sms", "purpose": "marketing", "template_id": "promo"}
@@ -280,3 +281,28 @@ async def test_events_the_model_fetched_are_recorded_for_replay(
 
     assert [e.id for e in record.events] == ["evt-recent"]  # loaded: the last 30 days
     assert [e.id for e in record.fetched_events] == ["evt-old-claim"]  # what the model saw too
+
+
+NEW = (NOW - timedelta(days=20)).date().isoformat()  # too new for the outage goodwill credit
+
+
+async def test_doing_nothing_never_answers_a_customer_who_reached_out(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model_route.side_effect = ScriptedModel(no_action("nothing to do"))
+    words = "our wifi keeps cutting out every few minutes"
+    context = {"direction": "inbound", "channel": "chat", "reason": words}
+    inbound = request("llm_idle", profile={"customer_since": NEW}, context=context)
+
+    record = await decide(llm_decider(), inbound)  # no demo playbook applies to a new customer
+
+    assert record.mode == "llm"
+    assert record.safe_default
+    assert record.chosen.call.type == "handoff_to_agent"
+    assert record.chosen.call.channel == "chat"  # the live channel
+    idle = next(p for p in record.proposals if p.source == "llm")
+    assert idle.call.type == "no_action"
+    assert idle.evaluation.permitted
+    assert [a.proposal_id for a in record.alternatives] == [idle.proposal_id]
+    assert isinstance(record.chosen.call, HandoffToAgent)
+    assert "doing nothing was proposed" in record.chosen.call.args.reason

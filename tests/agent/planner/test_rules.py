@@ -43,11 +43,13 @@ def _plan(  # type: ignore[no-untyped-def]
     hits: list[PlaybookHit],
     open_cases: tuple[CaseFact, ...] = (),
     said: bool = False,
+    runner_up: tuple[str, float] | None = None,
     **signal_args: Any,
 ):
     sig = signals(**signal_args)
     if said:  # the customer's words were read: intent candidates exist
-        words = sig.intent.model_copy(update={"candidates": [(sig.intent.name, 0.7)]})
+        candidates = [(sig.intent.name, 0.7), *([runner_up] if runner_up else [])]
+        words = sig.intent.model_copy(update={"candidates": candidates})
         sig = sig.model_copy(update={"intent": words})
     context = RequestContext(direction="inbound", channel="chat")
     activation = build_activation(profile(), sig, context, NOW)
@@ -220,3 +222,34 @@ def test_selected_by_conditions_needs_conditions() -> None:
         Playbook.model_validate(
             {**_playbook("px").model_dump(), "selected_by": "conditions", "conditions": []}
         )
+
+
+def test_words_that_fit_two_intents_get_no_automated_answer_to_one_of_them() -> None:
+    handoff = PlaybookAction(
+        type=ActionType.HANDOFF_TO_AGENT, weight=0.5, args={"queue": "tech", "reason": "r"}
+    )
+    crash_only = _playbook("crash", actions=[_playbook("px").actions[0], handoff])
+    article = PlaybookAction(
+        type=ActionType.RECOMMEND_ARTICLE, weight=0.8, args={"article_id": "kb-2", "channel": "web"}
+    )
+    both = _playbook("both", actions=[article]).model_copy(
+        update={"intents": ["app_crash", "slow_performance"]}
+    )
+    hits = [PlaybookHit(playbook=crash_only, score=0.6), PlaybookHit(playbook=both, score=0.6)]
+
+    close = ("slow_performance", 0.7 - CALIBRATION.ambiguous_margin / 2)
+    proposals, notes = _plan(hits, said=True, intent="app_crash", runner_up=close)
+    kept = {(p.playbook_id, p.call.type) for p in proposals}
+    assert kept == {("crash", ActionType.HANDOFF_TO_AGENT), ("both", ActionType.RECOMMEND_ARTICLE)}
+    assert [(n.playbook_id, n.action_type, n.note) for n in notes] == [
+        (
+            "crash@1",
+            ActionType.RECOMMEND_ARTICLE,
+            "held back: the words fit app_crash and slow_performance almost equally",
+        )
+    ]
+
+    clear = ("slow_performance", 0.7 - CALIBRATION.ambiguous_margin * 2)
+    proposals, notes = _plan(hits, said=True, intent="app_crash", runner_up=clear)
+    assert len(proposals) == 3
+    assert notes == []
