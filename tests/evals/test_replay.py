@@ -71,7 +71,7 @@ def test_replay_under_the_same_graph_is_unchanged(data_dir: Path, tmp_path: Path
     assert report.changed == report.errors == 0
     assert sorted(i.customer_id for i in report.items) == sorted([*CUSTOMERS, INLINE])
     assert {i.kind for i in report.items} == {"decision", "briefing"}
-    assert report.policy_pack == "default@2026.12.2"
+    assert report.policy_pack == "default@2026.12.3"
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_a_changed_policy_pack_shows_up_as_changes(base: Deps, tmp_path: Path) -
     pack.write_text(
         DEFAULT_PACK.read_text()
         .replace('start: "21:00"', 'start: "23:30"')
-        .replace('version: "2026.12.2"', 'version: "2026.12.99"')
+        .replace('version: "2026.12.3"', 'version: "2026.12.99"')
     )
     report = _replay(replace(base, pack=load_pack(pack)), tmp_path / "work")
     assert report.policy_pack == "default@2026.12.99"

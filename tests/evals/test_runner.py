@@ -36,7 +36,7 @@ def test_metrics_and_run_info(tiny_result: EvalResultV1) -> None:
     assert m.by_tag["outbound"].scenarios == 2
     assert m.overall.latency_p95_ms >= m.overall.latency_p50_ms > 0
     run = tiny_result.run
-    assert (run.suite, run.mode, run.playbooks) == ("tiny", "rules", 40)
+    assert (run.suite, run.mode, run.playbooks) == ("tiny", "rules", 41)
     assert run.policy_pack.startswith("default@")
 
 

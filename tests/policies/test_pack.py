@@ -25,7 +25,7 @@ def test_default_pack_loads_with_a_version() -> None:
             id="unknown-field",
         ),
         pytest.param(
-            lambda text: text.replace('version: "2026.12.2"', 'version: ""'),
+            lambda text: text.replace('version: "2026.12.3"', 'version: ""'),
             "version:",
             id="empty-version",
         ),
@@ -40,7 +40,7 @@ def test_default_pack_loads_with_a_version() -> None:
             id="unquoted-time-is-yaml-sexagesimal",  # 21:00 unquoted is the integer 1260
         ),
         pytest.param(
-            lambda text: text.replace('version: "2026.12.2"', "version: latest"),
+            lambda text: text.replace('version: "2026.12.3"', "version: latest"),
             "version:",
             id="version-not-a-calendar-version",
         ),

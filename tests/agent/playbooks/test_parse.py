@@ -132,7 +132,7 @@ def test_partial_args_leave_cross_field_rules_to_the_planner() -> None:
 
 def test_loads_the_demo_folder_sorted_by_file_name() -> None:
     playbooks = load_playbooks(DEMO)
-    assert len(playbooks) == 40
+    assert len(playbooks) == 41
     files = sorted(DEMO.glob("*.md"))
     assert [p.id for p in playbooks] == [f.stem for f in files]
     assert all(isinstance(p, Playbook) and p.body for p in playbooks)

@@ -66,7 +66,7 @@ def counting(embedder: Embedder) -> CountingEmbedder:
 
 
 def test_ingests_the_demo_set(demo_store: PlaybookStore) -> None:
-    assert demo_store.count() == len(PLAYBOOKS) == 40
+    assert demo_store.count() == len(PLAYBOOKS) == 41
     assert [p.id for p in demo_store.list_active()] == sorted(p.id for p in PLAYBOOKS)
     assert demo_store.get("billing-dispute-acknowledge") == _demo("billing-dispute-acknowledge")
 
