@@ -117,8 +117,8 @@ class Deps:
         probes: dict[str, Callable[[], object]] = {
             "customers": lambda: self.customers.list_profiles(limit=1),
             "decision_log": lambda: self.decisions.get("dec_readyz"),
-            # a real retrieval, so that a broken index is not ready (counting still works)
-            "playbooks": lambda: self.playbooks.search("readiness probe", k=1),
+            # a real Chroma query, so that a broken index is not ready (counting still works)
+            "playbooks": self.playbooks.probe,
         }
         for name, probe in probes.items():
             try:

@@ -2,18 +2,29 @@
 
 Embeddings are computed by our own ``Embedder`` and passed explicitly, so Chroma's default
 embedding function (which downloads a model) never runs.
+
+Chroma holds the playbooks; a decision reads a snapshot of the active ones, their vectors in
+one matrix, loaded from Chroma and replaced whole when the set changes: an exact search over a
+few hundred rows is a matrix product (tens of microseconds) where a filtered Chroma query costs
+a millisecond or more, and a reader never sees half of an ingest. An ingest through this store
+replaces its snapshot at once; one made by another process sharing the Chroma server changes
+the collection's generation, which this store looks at every ``REFRESH_S``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import chromadb
 import numpy as np
+import numpy.typing as npt
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Embeddings
@@ -36,13 +47,13 @@ def _settings() -> Settings:
 
 
 GENERAL_JOURNEY = "general"
-INDEX_SCHEMA = 2
-"""The version of the rows' metadata; an index written by older code gets its rows' metadata
-rebuilt from their stored playbooks when it is opened."""
+"""Playbooks of this journey apply to every journey (care, contact pressure, ...)."""
+REFRESH_S = 1.0
+"""How often a store looks for an ingest made by another process (one sharing a Chroma
+server): a new generation in the collection's metadata loads a new snapshot."""
 WIDENED = 8
 """At most this many playbooks join the nearest: those listing the intent, or selected by
 their conditions."""
-"""Playbooks of this journey apply to every journey (care, contact pressure, ...)."""
 
 
 class IngestReport(BaseModel):
@@ -63,60 +74,127 @@ def _vectors(rows: Sequence[Sequence[float]]) -> Embeddings:
 
 
 def _metadata(playbook: Playbook, *, active: bool) -> dict[str, str | int | bool]:
-    channels = set(playbook.channels) or set(Channel)
-    meta: dict[str, str | int | bool] = {
+    """What a row says of its playbook: the playbook itself (``json``), and what finds its
+    versions."""
+    return {
         "pid": playbook.id,
         "version": playbook.version,
         "journey": playbook.journey,
         "active": active,
         "content_hash": playbook.content_hash,
-        "seg_any": not playbook.segments,
         "json": playbook.model_dump_json(),
     }
-    meta.update({f"ch_{c.value}": c in channels for c in Channel})
-    meta.update({f"seg_{s}": True for s in playbook.segments})
-    # v2: what a decision considers beyond the nearest (see PlaybookStore.nearest)
-    meta["by_conditions"] = playbook.selected_by == "conditions"
-    meta.update({f"intent_{i}": True for i in playbook.intents})
-    return meta
 
 
-def _base_filters(channel: Channel | None, segment: str | None) -> list[dict[str, Any]]:
-    """Active rows that serve the channel and the segment (or every segment)."""
-    base: list[dict[str, Any]] = [{"active": True}]
-    if channel is not None:
-        base.append({f"ch_{Channel(channel).value}": True})
-    if segment is not None:
-        base.append({"$or": [{"seg_any": True}, {f"seg_{segment}": True}]})
-    else:
-        base.append({"seg_any": True})
-    return base
+Keep = Callable[[Playbook], bool]
+
+
+def _serves(channel: Channel | None, segment: str | None) -> Keep:
+    """Playbooks for the channel (or every channel) and the segment (or every segment); with
+    no segment, only those written for every segment."""
+
+    def keep(playbook: Playbook) -> bool:
+        if channel is not None and playbook.channels and channel not in playbook.channels:
+            return False
+        if not playbook.segments:
+            return True
+        return segment is not None and segment in playbook.segments
+
+    return keep
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    """The active playbooks and their unit vectors, row by row, as Chroma held them."""
+
+    generation: str
+    playbooks: tuple[Playbook, ...]
+    vectors: npt.NDArray[np.float32]
+
+    def nearest(self, vector: Sequence[float], k: int, keep: Keep) -> list[PlaybookHit]:
+        """The ``k`` most similar playbooks that ``keep`` accepts, best first (exact cosine)."""
+        if not self.playbooks or k <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        similarities = self.vectors @ (query / (float(np.linalg.norm(query)) or 1.0))
+        hits: list[PlaybookHit] = []
+        for row in np.argsort(-similarities, kind="stable"):
+            playbook = self.playbooks[int(row)]
+            if keep(playbook):
+                score = min(1.0, max(0.0, float(similarities[row])))
+                hits.append(PlaybookHit(playbook=playbook, score=score))
+                if len(hits) == k:
+                    break
+        return hits
 
 
 class PlaybookStore:
     def __init__(
-        self, client: ClientAPI, embedder: Embedder, *, collection: str = "playbooks"
+        self,
+        client: ClientAPI,
+        embedder: Embedder,
+        *,
+        collection: str = "playbooks",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._embedder = embedder
+        self._client, self._name, self._monotonic = client, collection, monotonic
         self._collection = self._open(client, collection)
         stored = (self._collection.metadata or {}).get("embedding_model")
         if stored is not None and stored != embedder.model_id:
             # Vectors of two models are not comparable: every row is embedded again.
             self._collection = self._reembed(client, collection, str(stored))
-        if int((self._collection.metadata or {}).get("index_schema", 1)) < INDEX_SCHEMA:
-            self._upgrade_metadata()
         self._ingesting = threading.Lock()
         """One ingest at a time."""
         self._swap = threading.Lock()
-        """Held while an ingest writes, and while a reader reads: readers see the set before
-        the ingest or after it, never half of it."""
-        self._filled = False
-        """Seen to hold a playbook: queries no longer count first."""
+        """Held while an ingest writes and replaces the snapshot, and while Chroma is read
+        directly (get, list, count): readers see the set before an ingest or after it, never
+        half of it. A decision reads the snapshot, without waiting."""
         self._playbooks: dict[str, Playbook] = {}
         """Parsed playbooks by id, version and content hash."""
+        self._snapshot = self._load()
+        self._checked = self._monotonic()
 
-    def _collection_metadata(self) -> dict[str, str | int]:
-        return {"embedding_model": self._embedder.model_id, "index_schema": INDEX_SCHEMA}
+    def _collection_metadata(self) -> dict[str, str]:
+        """The model the vectors come from, and a new generation: each ingest writes one."""
+        return {"embedding_model": self._embedder.model_id, "generation": uuid.uuid4().hex}
+
+    def _generation(self) -> str:
+        """The collection's generation as Chroma holds it now (another process may change it)."""
+        collection = self._client.get_collection(self._name, embedding_function=None)
+        metadata = collection.metadata or {}
+        return str(metadata.get("generation", ""))
+
+    def _load(self) -> _Snapshot:
+        """A snapshot of the active rows (the newest, should two versions of a playbook both
+        be active: a moment of an ingest by another process)."""
+        generation = self._generation()
+        rows = self._collection.get(where={"active": True}, include=["embeddings", "metadatas"])
+        newest: dict[str, tuple[Playbook, Sequence[float]]] = {}
+        vectors = rows["embeddings"] if rows["embeddings"] is not None else []
+        for meta, vector in zip(rows["metadatas"] or [], vectors, strict=True):
+            playbook = self._parsed(meta)
+            seen = newest.get(playbook.id)
+            if seen is None or seen[0].version < playbook.version:
+                newest[playbook.id] = (playbook, vector)
+        ordered = sorted(newest.values(), key=lambda item: item[0].id)
+        matrix = np.array([v for _, v in ordered], dtype=np.float32)
+        if ordered:
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            matrix = (matrix / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+        return _Snapshot(generation, tuple(p for p, _ in ordered), matrix)
+
+    def _current(self) -> _Snapshot:
+        """This store's snapshot, loaded again when another process changed the set."""
+        now = self._monotonic()
+        if now - self._checked < REFRESH_S:
+            return self._snapshot
+        with self._swap:
+            if now - self._checked >= REFRESH_S:
+                if self._generation() != self._snapshot.generation:
+                    self._snapshot = self._load()
+                self._checked = now
+        return self._snapshot
 
     def _open(self, client: ClientAPI, name: str) -> Collection:
         return client.get_or_create_collection(
@@ -125,18 +203,6 @@ class PlaybookStore:
             configuration={"hnsw": {"space": "cosine"}},
             metadata=self._collection_metadata(),
         )
-
-    def _upgrade_metadata(self) -> None:
-        """Every row's metadata rebuilt from the playbook it stores (its vector stays)."""
-        rows = self._collection.get(include=["metadatas"])
-        ids, metadatas = rows["ids"], rows["metadatas"] or []
-        if ids:
-            fresh = [
-                _metadata(Playbook.model_validate_json(str(m["json"])), active=bool(m["active"]))
-                for m in metadatas
-            ]
-            self._collection.update(ids=list(ids), metadatas=list(fresh))
-        self._collection.modify(metadata=self._collection_metadata())
 
     def _reembed(self, client: ClientAPI, name: str, stored: str) -> Collection:
         """The collection rebuilt with this store's model, from the rows' own documents and
@@ -165,20 +231,31 @@ class PlaybookStore:
 
     @classmethod
     def embedded(
-        cls, path: Path, embedder: Embedder, *, collection: str = "playbooks"
+        cls,
+        path: Path,
+        embedder: Embedder,
+        *,
+        collection: str = "playbooks",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> PlaybookStore:
         """An embedded store in ``path``: one process only (not process-safe)."""
         path.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(path), settings=_settings())
-        return cls(client, embedder, collection=collection)
+        return cls(client, embedder, collection=collection, monotonic=monotonic)
 
     @classmethod
     def http(
-        cls, host: str, port: int, embedder: Embedder, *, collection: str = "playbooks"
+        cls,
+        host: str,
+        port: int,
+        embedder: Embedder,
+        *,
+        collection: str = "playbooks",
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> PlaybookStore:
         """A Chroma server: what many API workers share."""
         client = chromadb.HttpClient(host=host, port=port, settings=_settings())
-        return cls(client, embedder, collection=collection)
+        return cls(client, embedder, collection=collection, monotonic=monotonic)
 
     def _versions(self, playbook_id: str) -> dict[int, dict[str, Any]]:
         found = self._collection.get(where={"pid": playbook_id}, include=["metadatas"])
@@ -201,17 +278,22 @@ class PlaybookStore:
             ]
             vectors = self._embedder.embed([p.embedding_text for p in changed]) if changed else []
             with self._swap:
-                for playbook, vector in zip(changed, vectors, strict=True):
-                    versions = self._versions(playbook.id)
-                    is_newest = playbook.version >= max(versions, default=0)
-                    self._collection.upsert(
-                        ids=[playbook.key],
-                        embeddings=_vectors([vector]),
-                        documents=[playbook.embedding_text],
-                        metadatas=[_metadata(playbook, active=is_newest)],
-                    )
-                    if is_newest:
-                        self._deactivate_older(playbook, versions)
+                try:
+                    for playbook, vector in zip(changed, vectors, strict=True):
+                        versions = self._versions(playbook.id)
+                        is_newest = playbook.version >= max(versions, default=0)
+                        self._collection.upsert(
+                            ids=[playbook.key],
+                            embeddings=_vectors([vector]),
+                            documents=[playbook.embedding_text],
+                            metadatas=[_metadata(playbook, active=is_newest)],
+                        )
+                        if is_newest:
+                            self._deactivate_older(playbook, versions)
+                finally:
+                    if changed:  # what Chroma holds now, even after a failed write
+                        self._collection.modify(metadata=self._collection_metadata())
+                        self._snapshot = self._load()
         keys = {p.key for p in changed}
         return IngestReport(
             added=[p.key for p in changed if _is_new(p, stored)],
@@ -264,12 +346,17 @@ class PlaybookStore:
         """Nearest active playbooks to a unit vector of this store's embedding model. A
         journey filter keeps that journey's playbooks and the ``general`` ones (which apply to
         every journey); when it finds nothing it is dropped."""
-        base = _base_filters(channel, segment)
+        return self._nearest(self._current(), vector, k, journey, _serves(channel, segment))
+
+    @staticmethod
+    def _nearest(
+        snapshot: _Snapshot, vector: Sequence[float], k: int, journey: str | None, serves: Keep
+    ) -> list[PlaybookHit]:
         hits: list[PlaybookHit] = []
         if journey is not None:
-            journeys = sorted({journey, GENERAL_JOURNEY})
-            hits = self._query(vector, k, [*base, {"journey": {"$in": journeys}}])
-        return hits or self._query(vector, k, base)
+            journeys = {journey, GENERAL_JOURNEY}
+            hits = snapshot.nearest(vector, k, lambda p: p.journey in journeys and serves(p))
+        return hits or snapshot.nearest(vector, k, serves)
 
     def candidates(
         self,
@@ -286,43 +373,30 @@ class PlaybookStore:
         selected by their conditions, each with its own similarity. A playbook written for
         what the customer said, or for the state they are in, is never crowded out by ones
         whose words happen to be closer."""
-        hits = self.nearest(vector, k=k, journey=journey, channel=channel, segment=segment)
-        targeted: list[dict[str, Any]] = [{"by_conditions": True}]
-        if intent is not None:
-            targeted.append({f"intent_{intent}": True})
-        either = {"$or": targeted} if len(targeted) > 1 else targeted[0]
+        snapshot, serves = self._current(), _serves(channel, segment)
+        hits = self._nearest(snapshot, vector, k, journey, serves)
         seen = {h.playbook.id for h in hits}
-        widened = self._query(vector, WIDENED, [*_base_filters(channel, segment), either])
-        more = [h for h in widened if h.playbook.id not in seen]
+
+        def targeted(playbook: Playbook) -> bool:
+            if playbook.id in seen or not serves(playbook):
+                return False
+            return playbook.selected_by == "conditions" or intent in playbook.intents
+
+        more = snapshot.nearest(vector, WIDENED, targeted)
         return sorted([*hits, *more], key=lambda h: h.score, reverse=True)
 
-    def _query(
-        self, vector: Sequence[float], k: int, filters: list[dict[str, Any]]
-    ) -> list[PlaybookHit]:
-        where: dict[str, Any] = filters[0] if len(filters) == 1 else {"$and": filters}
-        with self._swap:
-            if not self._filled:
-                # an empty collection cannot be queried; once filled it stays so (no deletes)
-                if self._collection.count() == 0:
-                    return []
-                self._filled = True
-            result = self._collection.query(
-                query_embeddings=_vectors([vector]),
-                n_results=k,
-                where=where,
-                include=["metadatas", "distances"],
-            )
-        metadatas = (result["metadatas"] or [[]])[0]
-        distances = (result["distances"] or [[]])[0]
-        hits: dict[str, PlaybookHit] = {}
-        for meta, distance in zip(metadatas, distances, strict=True):
-            playbook = self._parsed(meta)
-            seen = hits.get(playbook.id)
-            # while an ingest swaps versions, two can be active for a moment: keep the newest
-            if seen is None or seen.playbook.version < playbook.version:
-                score = min(1.0, max(0.0, 1.0 - float(distance)))
-                hits[playbook.id] = PlaybookHit(playbook=playbook, score=score)
-        return sorted(hits.values(), key=lambda h: h.score, reverse=True)
+    def probe(self) -> None:
+        """A real Chroma query (for readiness): decisions read the snapshot, but a snapshot is
+        loaded from Chroma, which must answer."""
+        snapshot = self._current()
+        if snapshot.playbooks:
+            with self._swap:
+                self._collection.query(
+                    query_embeddings=_vectors([snapshot.vectors[0].tolist()]),
+                    n_results=1,
+                    where={"active": True},
+                    include=["distances"],
+                )
 
     def _parsed(self, meta: Mapping[str, Any]) -> Playbook:
         """The playbook a row's metadata holds, parsed once per content (they are immutable)."""

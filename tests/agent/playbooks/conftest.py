@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 import pytest
@@ -18,7 +19,13 @@ import pytest
 from agent.embeddings import Embedder
 from agent.playbooks import PlaybookStore
 
-OpenStore = Callable[[Embedder], PlaybookStore]
+
+class OpenStore(Protocol):
+    def __call__(
+        self, embedder: Embedder, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> PlaybookStore: ...
+
+
 _names = itertools.count()
 
 
@@ -63,7 +70,19 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> OpenStore:
     """Opens the same store (one path or one server collection) each time it is called."""
     if request.param == "embedded":
-        return lambda embedder: PlaybookStore.embedded(tmp_path / "chroma", embedder)
+
+        def embedded(
+            embedder: Embedder, *, monotonic: Callable[[], float] = time.monotonic
+        ) -> PlaybookStore:
+            return PlaybookStore.embedded(tmp_path / "chroma", embedder, monotonic=monotonic)
+
+        return embedded
     host, port = request.getfixturevalue("chroma_server")
     collection = f"playbooks-{next(_names)}"
-    return lambda embedder: PlaybookStore.http(host, port, embedder, collection=collection)
+
+    def served(
+        embedder: Embedder, *, monotonic: Callable[[], float] = time.monotonic
+    ) -> PlaybookStore:
+        return PlaybookStore.http(host, port, embedder, collection=collection, monotonic=monotonic)
+
+    return served

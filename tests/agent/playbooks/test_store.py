@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NoReturn
@@ -15,16 +15,14 @@ from chromadb.utils.embedding_functions.onnx_mini_lm_l6_v2 import ONNXMiniLM_L6_
 
 from agent.embeddings import Embedder, MiniLMEmbedder
 from agent.playbooks import Playbook, PlaybookError, PlaybookStore, load_playbooks
-from agent.playbooks.store import _metadata
+from agent.playbooks.store import REFRESH_S, _metadata
+from tests.agent.playbooks.conftest import OpenStore
 from tools import Channel
 
 pytestmark = pytest.mark.integration
 
 DEMO = Path(__file__).resolve().parents[3] / "data" / "demo" / "playbooks"
 PLAYBOOKS = load_playbooks(DEMO)
-
-OpenStore = Callable[[Embedder], PlaybookStore]
-"""Opens one store (a path, or a collection on the test Chroma server): see conftest."""
 
 
 class CountingEmbedder:
@@ -339,13 +337,12 @@ def test_playbooks_for_the_intent_or_selected_by_conditions_join_the_nearest(
     assert all(h.score == pytest.approx(by_text[h.playbook.id]) for h in widened)
 
 
-def test_an_index_of_older_code_gets_its_metadata_rebuilt(
+def test_an_index_of_older_code_is_read_from_its_rows_playbooks(
     tmp_path: Path, counting: CountingEmbedder
 ) -> None:
-    # An index written before the rows carried their intents and selection: nothing is
-    # embedded again, and the widened search finds what the rows now say.
+    # Rows written before the store kept a snapshot (other metadata keys, no generation):
+    # nothing is embedded again, and the rows' own playbooks are what the store reads.
     care, other = _demo("general-vulnerable-customer-care"), _demo("renewal-reminder-service")
-    old_keys = {"by_conditions"} | {f"intent_{i}" for p in (care, other) for i in p.intents}
     client = chromadb.PersistentClient(
         path=str(tmp_path), settings=Settings(anonymized_telemetry=False)
     )
@@ -353,16 +350,13 @@ def test_an_index_of_older_code_gets_its_metadata_rebuilt(
         "playbooks",
         embedding_function=None,
         configuration={"hnsw": {"space": "cosine"}},
-        metadata={"embedding_model": counting.model_id},
+        metadata={"embedding_model": counting.model_id, "index_schema": 2},
     )
     old.add(
         ids=[p.key for p in (care, other)],
         embeddings=counting.embed([p.embedding_text for p in (care, other)]),
         documents=[p.embedding_text for p in (care, other)],
-        metadatas=[
-            {k: v for k, v in _metadata(p, active=True).items() if k not in old_keys}
-            for p in (care, other)
-        ],
+        metadatas=[{**_metadata(p, active=True), "ch_chat": True} for p in (care, other)],
     )
     counting.texts = 0
 
@@ -372,3 +366,52 @@ def test_an_index_of_older_code_gets_its_metadata_rebuilt(
     vector = counting.embed(["when does my plan renew"])[0]
     assert {h.playbook.id for h in store.candidates(vector, k=1)} == {other.id, care.id}
     assert PlaybookStore.embedded(tmp_path, counting).count() == 2
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "I was charged twice this month",
+        "locked out of my account after resetting the password",
+        "wo bleibt mein Paket",
+        "my husband died last week",
+        "the app crashes when I open my photos",
+    ],
+)
+def test_the_snapshot_ranks_as_chroma_does(
+    demo_store: PlaybookStore, embedder: Embedder, words: str
+) -> None:
+    vector = embedder.embed([words])[0]
+    raw = demo_store._collection.query(  # Chroma's own search over every active playbook
+        query_embeddings=[vector],
+        n_results=len(PLAYBOOKS),
+        where={"active": True},
+        include=["metadatas", "distances"],
+    )
+    chroma = [
+        (str(meta["pid"]), 1.0 - distance)
+        for meta, distance in zip(raw["metadatas"][0], raw["distances"][0], strict=True)
+    ]
+    ours = [(h.playbook.id, h.score) for h in demo_store.nearest(vector, k=len(PLAYBOOKS))]
+
+    assert [pid for pid, _ in ours] == [pid for pid, _ in chroma]
+    assert [score for _, score in ours] == pytest.approx([max(0.0, s) for _, s in chroma], abs=1e-5)
+
+
+def test_an_ingest_by_another_process_is_seen_within_the_refresh(
+    open_store: OpenStore, embedder: Embedder
+) -> None:
+    now = [0.0]
+    writer = open_store(embedder)
+    writer.ingest(PLAYBOOKS[:3])
+    reader = open_store(embedder, monotonic=lambda: now[0])  # a clock the test moves
+    fresh = _variant("billing-dispute-acknowledge", "billing-new-route", version=1)
+    vector = embedder.embed([fresh.embedding_text])[0]
+    assert fresh.id not in {h.playbook.id for h in reader.nearest(vector, k=10)}
+
+    writer.ingest([fresh])  # as another worker would, through the same Chroma
+
+    now[0] = REFRESH_S / 2
+    assert fresh.id not in {h.playbook.id for h in reader.nearest(vector, k=10)}
+    now[0] = REFRESH_S
+    assert reader.nearest(vector, k=1)[0].playbook.id == fresh.id
