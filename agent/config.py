@@ -93,6 +93,27 @@ class LLMConfig(BaseModel):
         default=3, ge=1, le=3, description="Rounds of read-only tools before an action is due."
     )
     temperature: float = Field(default=0.0, ge=0, le=2)
+    tool_choice: Literal["required", "auto", "named"] = Field(
+        default="required",
+        description="How a plan asks for tool calls: required (OpenAI, vLLM, Ollama), auto (the "
+        "model may answer in text: a repair round follows), or named: the call names the one "
+        "tool to use, the first action of the best playbook (llama-cpp-python's "
+        "function-calling format calls tools only so).",
+    )
+    max_output_tokens: int = Field(
+        default=800,
+        ge=16,
+        le=32768,
+        description="The most tokens the model may write in a plan or repair answer.",
+    )
+    prompt_token_budget: int = Field(
+        default=16000,
+        ge=500,
+        le=1_000_000,
+        description="The most tokens a plan request may take (estimated from its size): the "
+        "weakest playbooks are left out until it fits. For a model with an 8k context, 6000 "
+        "with tool_choice named (the schemas of every tool alone take about 5000).",
+    )
     narrative: bool = Field(default=True, description="Let the LLM write briefing narratives.")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter as Tally
+from collections.abc import Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -77,7 +78,9 @@ _LLM_RETRIES = Counter(
 )
 _BREAKER = Gauge(
     "nextbest_llm_breaker_open",
-    "1 while the LLM circuit breaker is open or half-open (calls are refused or probing).",
+    "1 while the LLM circuit breaker of a kind of call (plan, repair, narrative) is open or "
+    "half-open (its calls are refused or probing).",
+    ["purpose"],
     registry=REGISTRY,
     multiprocess_mode="max",
 )
@@ -105,8 +108,10 @@ def observe(record: DecisionRecordV1) -> None:
         _LLM_RETRIES.inc(max(0, call.attempts - 1))
 
 
-def observe_breaker(state: BreakerState) -> None:
-    _BREAKER.set(0 if state == "closed" else 1)
+def observe_breaker(states: Mapping[str, BreakerState]) -> None:
+    """The breakers' states, by kind of call."""
+    for purpose, state in states.items():
+        _BREAKER.labels(purpose).set(0 if state == "closed" else 1)
 
 
 def exposition() -> bytes:

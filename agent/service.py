@@ -203,7 +203,7 @@ class Decider:
             return self._replay(conflict.existing, fingerprint)
         observe(decided.stored)
         if self._deps.llm is not None:
-            observe_breaker(self._deps.llm.breaker.state)
+            observe_breaker({k: b.state for k, b in self._deps.llm.breakers.items()})
         if decided.stored.approval_id is not None:
             await self.approvals.open(decided.stored)
         return DecisionResult(decided.shown)

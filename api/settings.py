@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     llm_retry_after_cap_s: float = Field(default=5.0, ge=0, le=60)
     llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_tool_choice: Literal["required", "auto", "named"] = "required"
+    llm_max_output_tokens: int = Field(default=800, ge=16, le=32768)
+    llm_prompt_token_budget: int = Field(default=16000, ge=500, le=1_000_000)
     llm_narrative: bool = True
     secret_key: SecretStr | None = Field(
         default=None,
@@ -245,5 +248,8 @@ class Settings(BaseSettings):
             retry_after_cap_s=self.llm_retry_after_cap_s,
             max_tool_rounds=self.llm_max_tool_rounds,
             temperature=self.llm_temperature,
+            tool_choice=self.llm_tool_choice,
+            max_output_tokens=self.llm_max_output_tokens,
+            prompt_token_budget=self.llm_prompt_token_budget,
             narrative=self.llm_narrative,
         )

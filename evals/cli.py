@@ -28,6 +28,7 @@ from api.cli_settings import settings_or_exit
 from evals.from_reviews import import_reviews
 from evals.gate import (
     DEFAULT_JOURNEY_TOLERANCE,
+    DEFAULT_MAX_FALLBACK,
     DEFAULT_MIN_ACCURACY,
     DEFAULT_TOLERANCE,
     GateReport,
@@ -140,6 +141,15 @@ def run_command(
     min_accuracy: Annotated[
         float, typer.Option(min=0, max=1, help="The floor of overall action accuracy.")
     ] = DEFAULT_MIN_ACCURACY,
+    max_fallback: Annotated[
+        float,
+        typer.Option(
+            min=0, max=1, help="LLM mode: the most scenarios that may fall back to the rules."
+        ),
+    ] = DEFAULT_MAX_FALLBACK,
+    allow_fallback: Annotated[
+        bool, typer.Option(help="LLM mode: pass however often the model was absent.")
+    ] = False,
     save_baseline: Annotated[
         Path | None, typer.Option(help="Write a slim result (no traces) to use as a baseline.")
     ] = None,
@@ -166,6 +176,7 @@ def run_command(
         tolerance=tolerance,
         journey_tolerance=journey_tolerance,
         min_accuracy=min_accuracy,
+        max_fallback=None if allow_fallback else max_fallback,
     )
     # files first: a reader piping the output into `head` still gets them
     if json_path is not None:

@@ -12,7 +12,10 @@ The gate fails when
 - a journey's action accuracy dropped by more than ``journey_tolerance`` (default 0.10: journeys
   hold few scenarios, so one flip moves them a lot);
 - a scenario the baseline has is missing from the run (a suite that shrinks hides regressions);
-- a scenario's run raised (a crash is a bug, as a 500 is).
+- a scenario's run raised (a crash is a bug, as a 500 is);
+- in LLM mode, more than ``max_fallback`` of the scenarios (default 0.20) fell back to the rules
+  planner: the model was absent, and the run measured the rules planner instead (``None``,
+  ``--allow-fallback``, accepts it).
 
 It lists the scenarios that flipped from pass to fail (and those fixed), so a reviewer sees what
 regressed, not only by how much. A change that is meant to change an outcome updates the
@@ -34,6 +37,7 @@ __all__ = [
 ]
 
 DEFAULT_MIN_ACCURACY = 0.90
+DEFAULT_MAX_FALLBACK = 0.20
 DEFAULT_TOLERANCE = 0.02
 DEFAULT_JOURNEY_TOLERANCE = 0.10
 _EPSILON = 1e-9  # rates are rounded to 4 places; a drop equal to the tolerance passes
@@ -82,8 +86,10 @@ def check(
     tolerance: float = DEFAULT_TOLERANCE,
     journey_tolerance: float = DEFAULT_JOURNEY_TOLERANCE,
     min_accuracy: float = DEFAULT_MIN_ACCURACY,
+    max_fallback: float | None = DEFAULT_MAX_FALLBACK,
 ) -> GateReport:
-    """Judge ``current``; without a baseline, violations, errors and the floor are checked."""
+    """Judge ``current``; without a baseline, violations, errors, the floor and (in LLM mode)
+    the fallback rate are checked."""
     violations = [s.id for s in current.scenarios if s.violation]
     reasons: list[str] = []
     if violations:
@@ -97,6 +103,16 @@ def check(
     if accuracy < min_accuracy - _EPSILON:
         reasons.append(
             f"overall action accuracy {accuracy:.2%} is below the floor of {min_accuracy:.2%}"
+        )
+    fallback = current.metrics.overall.fallback_rate
+    if (
+        current.run.mode == "llm"
+        and max_fallback is not None
+        and fallback > max_fallback + _EPSILON
+    ):
+        reasons.append(
+            f"the LLM was absent: {fallback:.0%} of the scenarios fell back to the rules planner "
+            f"(at most {max_fallback:.0%}; --allow-fallback accepts it)"
         )
     flipped: list[str] = []
     fixed: list[str] = []

@@ -69,6 +69,9 @@ def group_metrics(results: Sequence[ScenarioResult]) -> GroupMetrics:
         fallback_rate=_share(
             results, lambda r: r.got is not None and r.got.mode == "fallback_rules"
         ),
+        model_used_rate=_share(
+            results, lambda r: r.got is not None and r.got.mode in ("llm", "llm_repaired")
+        ),
         errors=sum(1 for r in results if r.error is not None),
         briefing_fact_recall=_recall(results),
         unsupported_claims=claims,

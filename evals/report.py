@@ -96,6 +96,13 @@ def print_summary(result: EvalResultV1, console: Console | None = None) -> None:
     """The metrics table, then every failed scenario with what failed and why."""
     console = console or Console()
     console.print(metrics_table(result))
+    if result.run.mode == "llm":
+        overall = result.metrics.overall
+        console.print(
+            f"the model decided {overall.model_used_rate:.0%} of the scenarios; "
+            f"{overall.fallback_rate:.0%} fell back to the rules planner",
+            markup=False,
+        )
     failed = result.failed
     if failed:
         console.print(f"\n[bold]{len(failed)} failed scenario(s)[/bold]")

@@ -117,6 +117,11 @@ class GroupMetrics(_Frozen):
     violations: int = Field(description="Final actions a policy forbids: must be 0.")
     violation_rate: float
     fallback_rate: float = Field(description="Share decided by mode fallback_rules.")
+    model_used_rate: float = Field(
+        default=0.0,
+        description="Share decided with the LLM's answer (modes llm and llm_repaired): in LLM "
+        "mode, how often the model was there at all.",
+    )
     errors: int = Field(default=0, description="Scenarios whose run raised.")
     briefing_fact_recall: float | None = Field(
         default=None, description="Mean recall over briefing scenarios that expect facts."

@@ -136,7 +136,10 @@ def judge(
 
 
 async def execute(env: Environment, scenario: Scenario, index: int = 0) -> Execution:
-    """Fresh stores, the scenario's state seeded, one decision (or briefing) at ``now``."""
+    """Fresh stores, the scenario's state seeded, one decision (or briefing) at ``now``; the
+    LLM's breakers start closed, so one scenario's failures do not decide the next ones'."""
+    if env.deps.llm is not None:
+        env.deps.llm.reset_breakers()
     deps = _scenario_deps(env, index, scenario.now)
     try:
         prepared = prepare(deps, scenario)

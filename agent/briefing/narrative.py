@@ -17,7 +17,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ConfigDict
 
 from agent.briefing.models import Briefing, Fact
-from agent.llm import LLMCallTrace, LLMClient, LLMError, LLMUsage, prompt_version
+from agent.llm import LLMCallTrace, LLMClient, LLMError, prompt_version
 
 __all__ = [
     "MAX_CHARS",
@@ -245,18 +245,13 @@ async def write_narrative(
         return briefing, None, "skipped: no facts"
     try:
         result = await client.chat(
-            _messages(briefing.facts), deadline=deadline, max_tokens=_MAX_TOKENS
+            _messages(briefing.facts),
+            deadline=deadline,
+            max_tokens=_MAX_TOKENS,
+            purpose="narrative",
         )
     except LLMError as exc:
-        trace = LLMCallTrace(
-            purpose="narrative",
-            model=client.model,
-            latency_ms=exc.latency_ms,
-            attempts=exc.attempts,
-            usage=LLMUsage(),
-            prompt_version=NARRATIVE_PROMPT_VERSION,
-            outcome=exc.code.value,
-        )
+        trace = LLMCallTrace.failed("narrative", client.model, exc, NARRATIVE_PROMPT_VERSION)
         return briefing, trace, exc.code.value
     text = " ".join((result.content or "").split())
     check = (
@@ -267,10 +262,11 @@ async def write_narrative(
     trace = LLMCallTrace(
         purpose="narrative",
         model=result.model,
-        latency_ms=result.latency_ms,
+        latency_ms=round(result.latency_ms, 3),
         attempts=result.attempts,
         usage=result.usage,
         prompt_version=NARRATIVE_PROMPT_VERSION,
+        request_chars=result.request_chars,
         outcome="ok" if check.ok else "rejected",
     )
     if not check.ok:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Literal
@@ -9,6 +10,8 @@ from typing import Literal
 __all__ = ["BreakerState", "CircuitBreaker"]
 
 BreakerState = Literal["closed", "open", "half_open"]
+
+_log = logging.getLogger("nextbest.llm")
 
 
 class CircuitBreaker:
@@ -23,12 +26,18 @@ class CircuitBreaker:
     """
 
     def __init__(
-        self, failures: int, cooldown_s: float, clock: Callable[[], float] = time.monotonic
+        self,
+        failures: int,
+        cooldown_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        name: str = "llm",
     ) -> None:
         if failures < 1:
             raise ValueError(f"failures must be at least 1, got {failures!r}")
         if cooldown_s <= 0:
             raise ValueError(f"cooldown_s must be positive, got {cooldown_s!r}")
+        self.name = name
         self._threshold = failures
         self._cooldown_s = cooldown_s
         self._clock = clock
@@ -59,6 +68,12 @@ class CircuitBreaker:
         return True
 
     def record_success(self) -> None:
+        if self._opened_at is not None:
+            _log.info(
+                "LLM circuit breaker %s closed: a trial call succeeded",
+                self.name,
+                extra={"breaker": self.name, "state": "closed"},
+            )
         self._failures = 0
         self._opened_at = None
         self._trial_in_flight = False
@@ -67,6 +82,13 @@ class CircuitBreaker:
         self._failures += 1
         if self._trial_in_flight or self._failures >= self._threshold:
             self._opened_at = self._clock()
+            _log.warning(
+                "LLM circuit breaker %s open for %gs after %d failed call(s) in a row",
+                self.name,
+                self._cooldown_s,
+                self._failures,
+                extra={"breaker": self.name, "state": "open", "failures": self._failures},
+            )
         self._trial_in_flight = False
 
     def release(self) -> None:

@@ -2,8 +2,11 @@
 
 Retries (tenacity) cover rate limits, 408/409, 5xx, timeouts and dropped connections, honour
 ``Retry-After`` up to a cap, and never sleep or start an attempt past the caller's deadline. A
-circuit breaker skips the endpoint after repeated failed calls. Only the common chat-completions
-surface is used, so OpenAI, Azure OpenAI (v1 endpoint), vLLM and Ollama all work.
+circuit breaker per kind of call (plan, repair, narrative) skips the endpoint after repeated
+failed calls of that kind: a server that cannot plan may still write narratives. Every failed
+attempt is logged (``nextbest.llm``) with the server's status, error type and message. Only
+the common chat-completions surface is used, so OpenAI, Azure OpenAI (v1 endpoint), vLLM and
+Ollama all work.
 
 The openai SDK gets a plain ``httpx.AsyncClient`` and ``max_retries=0``: retries are ours alone,
 and tests mock the HTTP layer with respx.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -37,9 +41,12 @@ from agent.llm.breaker import CircuitBreaker
 from agent.llm.errors import LLMError, LLMErrorCode
 from agent.llm.models import ChatResult, LLMUsage, ToolCallOut
 
-__all__ = ["LLMClient"]
+__all__ = ["LLMClient", "request_chars"]
 
-ToolChoice = Literal["auto", "required", "none"]
+_log = logging.getLogger("nextbest.llm")
+
+ToolChoice = Literal["auto", "required", "none"] | str
+"""A mode, or the name of the one function the model must call (sent in the named form)."""
 
 _BACKOFF_BASE_S = 0.25
 _BACKOFF_MAX_S = 2.0
@@ -82,11 +89,38 @@ def _status_error(exc: openai.APIStatusError, cap_s: float) -> LLMError:
     else:
         code = LLMErrorCode.CLIENT_ERROR
     headers = httpx.Headers(dict(exc.response.headers))
+    error_type, server_message = _server_said(exc.body)
+    said = f": {server_message}" if server_message else ""
     return LLMError(
         code,
-        f"HTTP {status} from the LLM endpoint",
+        f"HTTP {status} from the LLM endpoint{said}"[:300],
         status=status,
         retry_after_s=_retry_after_s(headers, cap_s),
+        error_type=error_type,
+        server_message=server_message,
+    )
+
+
+def _server_said(body: object) -> tuple[str | None, str | None]:
+    """The error type and message of an error body: OpenAI's ``{"error": {"type", "code",
+    "message"}}`` (the SDK hands over the inner object), llama.cpp's and vLLM's alike, or a
+    bare ``{"detail": ...}``/text. The type is ``type``, else ``code`` when that is a word."""
+    if isinstance(body, str):
+        return None, body.strip() or None
+    if not isinstance(body, dict):
+        return None, None
+    inner = body.get("error", body)
+    if isinstance(inner, str):
+        return None, inner.strip() or None
+    if not isinstance(inner, dict):
+        return None, None
+    kind = inner.get("type")
+    if not isinstance(kind, str) and isinstance(inner.get("code"), str):
+        kind = inner["code"]
+    message = inner.get("message", inner.get("detail"))
+    return (
+        kind if isinstance(kind, str) and kind else None,
+        " ".join(message.split()) if isinstance(message, str) and message.strip() else None,
     )
 
 
@@ -176,6 +210,22 @@ def _retry_after_or_backoff(retry_state: RetryCallState) -> float:
     return backoff + random.uniform(0, _BACKOFF_JITTER_S)  # noqa: S311 (jitter, not crypto)
 
 
+def _fields(exc: LLMError, **more: object) -> dict[str, object]:
+    """A failed call's log fields (``extra``): never the request, its headers or its key."""
+    return {
+        "code": exc.code.value,
+        "status": exc.status,
+        "error_type": exc.error_type,
+        "server_message": exc.server_message,
+        **more,
+    }
+
+
+def request_chars(body: dict[str, object]) -> int:
+    """The size of a request body as compact JSON: what a prompt budget is measured in."""
+    return len(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
 def _retryable(exc: BaseException) -> bool:
     return isinstance(exc, LLMError) and exc.retryable
 
@@ -203,9 +253,7 @@ class LLMClient:
         # and the CLI runs one loop per step, so each running loop gets its own pool
         self._bound: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, openai.AsyncOpenAI] | None
         self._bound = None
-        self._breaker = CircuitBreaker(
-            config.breaker_failures, config.breaker_cooldown_s, clock=clock
-        )
+        self._breakers: dict[str, CircuitBreaker] = {}
 
     def _sdk(self) -> openai.AsyncOpenAI:
         """The SDK client for the running event loop (made on first use in each loop)."""
@@ -232,8 +280,30 @@ class LLMClient:
         return self._config.model
 
     @property
-    def breaker(self) -> CircuitBreaker:
-        return self._breaker
+    def config(self) -> LLMConfig:
+        return self._config
+
+    def breaker(self, purpose: str) -> CircuitBreaker:
+        """The breaker of one kind of call (plan, repair, narrative), made on first use."""
+        breaker = self._breakers.get(purpose)
+        if breaker is None:
+            breaker = CircuitBreaker(
+                self._config.breaker_failures,
+                self._config.breaker_cooldown_s,
+                clock=self._clock,
+                name=purpose,
+            )
+            self._breakers[purpose] = breaker
+        return breaker
+
+    @property
+    def breakers(self) -> dict[str, CircuitBreaker]:
+        """The breakers made so far, by kind of call."""
+        return dict(self._breakers)
+
+    def reset_breakers(self) -> None:
+        """Forget every failure (an eval does this between scenarios)."""
+        self._breakers.clear()
 
     async def chat(
         self,
@@ -243,43 +313,55 @@ class LLMClient:
         tool_choice: ToolChoice = "auto",
         deadline: float,
         max_tokens: int | None = None,
+        purpose: str = "plan",
     ) -> ChatResult:
-        """One chat completion (first choice), retried within ``deadline``.
+        """One chat completion (first choice), retried within ``deadline``; ``purpose`` picks
+        the circuit breaker.
 
         Raises ``LLMError``; its ``code`` says why (``deadline``, ``circuit_open``, ...). A model
         refusal is not an error: it comes back in ``ChatResult.refusal``.
         """
         if self._clock() >= deadline:
             raise LLMError(LLMErrorCode.DEADLINE, "the deadline passed before the call started")
-        if not self._breaker.allow():
+        breaker = self.breaker(purpose)
+        if not breaker.allow():
             raise LLMError(
                 LLMErrorCode.CIRCUIT_OPEN,
-                f"skipping the LLM after {self._breaker.consecutive_failures} failed calls",
+                f"skipping the LLM after {breaker.consecutive_failures} failed {purpose} calls",
             )
         started = self._clock()
         attempts = 0
+        body = self._body(messages, tools, tool_choice, max_tokens)
+        size = request_chars(body)
         try:
-            body = self._body(messages, tools, tool_choice, max_tokens)
-            completion, attempts = await self._create_with_retries(body, deadline)
+            completion, attempts = await self._create_with_retries(body, deadline, purpose)
             result = _to_result(
                 completion,
                 fallback_model=self._config.model,
                 latency_ms=(self._clock() - started) * 1000,
                 attempts=attempts,
-            )
+            ).model_copy(update={"request_chars": size})
         except LLMError as exc:
-            self._breaker.record_failure()
+            breaker.record_failure()
             exc.attempts = max(exc.attempts, attempts)  # an unusable answer still took attempts
             exc.latency_ms = (self._clock() - started) * 1000
+            exc.request_chars = size
+            _log.warning(
+                "LLM %s call failed after %d attempt(s): %s",
+                purpose,
+                exc.attempts,
+                exc,
+                extra=_fields(exc, purpose=purpose, attempts=exc.attempts),
+            )
             raise
         except asyncio.CancelledError:
-            self._breaker.release()
+            breaker.release()
             raise
-        self._breaker.record_success()
+        breaker.record_success()
         return result
 
     async def _create_with_retries(
-        self, body: dict[str, object], deadline: float
+        self, body: dict[str, object], deadline: float, purpose: str
     ) -> tuple[object, int]:
         deadline_stop = _StopAtDeadline(self._clock, deadline)
         retrying = AsyncRetrying(
@@ -294,7 +376,18 @@ class LLMClient:
         async def attempt() -> object:
             nonlocal attempts
             attempts += 1
-            return await self._create_once(body, deadline)
+            try:
+                return await self._create_once(body, deadline)
+            except LLMError as exc:
+                if exc.retryable and attempts < self._config.max_attempts:
+                    _log.info(
+                        "LLM %s attempt %d failed, retrying if time allows: %s",
+                        purpose,
+                        attempts,
+                        exc,
+                        extra=_fields(exc, purpose=purpose, attempt=attempts),
+                    )
+                raise
 
         try:
             completion: object = await retrying(attempt)
@@ -346,7 +439,11 @@ class LLMClient:
         }
         if tools:
             body["tools"] = list(tools)
-            body["tool_choice"] = tool_choice
+            body["tool_choice"] = (
+                tool_choice
+                if tool_choice in ("auto", "required", "none")
+                else {"type": "function", "function": {"name": tool_choice}}
+            )
         if max_tokens is not None:
             body["max_tokens"] = max_tokens
         return body

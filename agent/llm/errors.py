@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["RETRYABLE", "LLMError", "LLMErrorCode"]
+__all__ = ["RETRYABLE", "SERVER_MESSAGE_CHARS", "LLMError", "LLMErrorCode"]
+
+SERVER_MESSAGE_CHARS = 200
+"""How much of a server's error message a record keeps."""
 
 
 class LLMErrorCode(StrEnum):
@@ -35,7 +38,9 @@ RETRYABLE = frozenset(
 class LLMError(Exception):
     """An LLM call that produced no usable answer.
 
-    ``code`` says why (see ``LLMErrorCode``); ``status`` is the HTTP status when there was one;
+    ``code`` says why (see ``LLMErrorCode``); ``status`` is the HTTP status when there was one,
+    ``error_type`` and ``server_message`` what the server's error body said (its ``type``, or
+    its ``code`` when that is a word; its message, cut to ``SERVER_MESSAGE_CHARS``);
     ``retry_after_s`` is the wait the server asked for, already capped. ``LLMClient.chat`` fills
     in ``attempts`` (attempts started, 0 when none could start) and ``latency_ms`` (the whole
     call) before raising. The message never holds request headers, so it is safe to log.
@@ -48,13 +53,18 @@ class LLMError(Exception):
         *,
         status: int | None = None,
         retry_after_s: float | None = None,
+        error_type: str | None = None,
+        server_message: str | None = None,
     ) -> None:
         self.code = code
         self.message = message or code.value.replace("_", " ")
         self.status = status
         self.retry_after_s = retry_after_s
+        self.error_type = error_type
+        self.server_message = server_message[:SERVER_MESSAGE_CHARS] if server_message else None
         self.attempts = 0
         self.latency_ms = 0.0
+        self.request_chars = 0
         super().__init__(self.message)
 
     @property

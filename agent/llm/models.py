@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agent.llm.errors import LLMError
+
 __all__ = ["ChatResult", "LLMCallTrace", "LLMUsage", "ToolCallOut", "prompt_version"]
 
 
@@ -41,6 +43,7 @@ class ChatResult(_Frozen):
     usage: LLMUsage
     latency_ms: float = Field(description="Whole call, retries and waits included.")
     attempts: int = Field(ge=1)
+    request_chars: int = Field(default=0, description="Size of the request body, as JSON.")
 
 
 class LLMCallTrace(_Frozen):
@@ -55,6 +58,41 @@ class LLMCallTrace(_Frozen):
     usage: LLMUsage = Field(description="Token counts.")
     prompt_version: str = Field(description="Hash of the prompt templates, e.g. p-3f1c0a9b2d4e.")
     outcome: str = Field(description='"ok", "rejected", or an LLMError code.')
+    status: int | None = Field(
+        default=None, description="The HTTP status of the last failed attempt, e.g. 400."
+    )
+    error_type: str | None = Field(
+        default=None,
+        description="The error type the server named, e.g. exceed_context_size_error.",
+    )
+    error_message: str | None = Field(
+        default=None, description="The first 200 characters of the server's error message."
+    )
+    request_chars: int | None = Field(
+        default=None,
+        description="Size of the request (messages, tool schemas), in characters of JSON.",
+    )
+    tool_choice: str | None = Field(
+        default=None,
+        description="What the call asked for: required, auto, or the one tool it named.",
+    )
+
+    @classmethod
+    def failed(cls, purpose: str, model: str, error: LLMError, prompt_version: str) -> LLMCallTrace:
+        """The trace of a call that ended in ``error``: its code, and what the server said."""
+        return cls(
+            purpose=purpose,
+            model=model,
+            latency_ms=round(error.latency_ms, 3),
+            attempts=error.attempts,
+            usage=LLMUsage(),
+            prompt_version=prompt_version,
+            outcome=error.code.value,
+            status=error.status,
+            error_type=error.error_type,
+            error_message=error.server_message,
+            request_chars=error.request_chars or None,
+        )
 
 
 def prompt_version(*parts: str) -> str:

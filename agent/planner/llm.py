@@ -27,11 +27,11 @@ from agent.llm import (
     LLMClient,
     LLMError,
     LLMErrorCode,
-    LLMUsage,
     prompt_version,
 )
+from agent.llm.client import request_chars
 from agent.planner.llm_calls import CallOutcome, ParsedRound, parse_calls
-from agent.planner.llm_input import minimize, planner_data
+from agent.planner.llm_input import PlannerProfile, minimize, planner_data
 from agent.planner.llm_readonly import Lookup, answer, tool_message
 from agent.planner.llm_tools import action_tools, base_schemas, read_only_tools
 from agent.planner.proposal import PlannerNote, Proposal
@@ -85,6 +85,10 @@ class LLMSession:
     """What became of each call of the model's last turn (answered in the repair round)."""
     problems: list[str] = field(default_factory=list)
     """Everything wrong with the model's last turn, for the repair round and the record."""
+    choice: str = "required"
+    """What the last call asked for: required, auto, or the one tool it named."""
+    named: list[str] = field(default_factory=list)
+    """The tools named so far (tool_choice "named")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +103,9 @@ class LLMPlan:
     """Profile fields masked or left out of what the model saw."""
 
 
-def _trace(purpose: Purpose, result: ChatResult, problems: Sequence[str]) -> LLMCallTrace:
+def _trace(
+    purpose: Purpose, result: ChatResult, problems: Sequence[str], choice: str
+) -> LLMCallTrace:
     return LLMCallTrace(
         purpose=purpose,
         model=result.model,
@@ -108,18 +114,8 @@ def _trace(purpose: Purpose, result: ChatResult, problems: Sequence[str]) -> LLM
         usage=result.usage,
         prompt_version=PROMPT_VERSION,
         outcome="rejected" if problems else "ok",
-    )
-
-
-def _error_trace(purpose: Purpose, client: LLMClient, error: LLMError) -> LLMCallTrace:
-    return LLMCallTrace(
-        purpose=purpose,
-        model=client.model,
-        latency_ms=round(error.latency_ms, 3),
-        attempts=error.attempts,
-        usage=LLMUsage(),
-        prompt_version=PROMPT_VERSION,
-        outcome=error.code.value,
+        request_chars=result.request_chars,
+        tool_choice=choice,
     )
 
 
@@ -128,7 +124,7 @@ def _assistant(result: ChatResult) -> ChatCompletionMessageParam:
         return {"role": "assistant", "content": result.content or result.refusal or ""}
     return {
         "role": "assistant",
-        "content": result.content,
+        "content": result.content or "",  # llama-cpp-python refuses null beside tool calls
         "tool_calls": [
             {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
             for c in result.tool_calls
@@ -169,7 +165,7 @@ def _take_turn(
     session.outcomes = parsed.outcomes
     session.problems = _turn_problems(result, parsed)
     usable = bool(parsed.proposals or parsed.read_only)
-    calls.append(_trace(purpose, result, [] if usable else session.problems))
+    calls.append(_trace(purpose, result, [] if usable else session.problems, session.choice))
     return parsed
 
 
@@ -189,6 +185,85 @@ def _notes(session: LLMSession) -> list[PlannerNote]:
     return notes
 
 
+CHARS_PER_TOKEN = 3.0
+"""A cautious estimate for a JSON-heavy request (English prose runs nearer 4 a token)."""
+
+
+def _session(plan_input: PlanInput, view: PlannerProfile, hits: list[PlaybookHit]) -> LLMSession:
+    user = planner_data(
+        profile=view,
+        signals=plan_input.signals,
+        events=plan_input.events,
+        context=plan_input.context,
+        hits=hits,
+    )
+    return LLMSession(
+        messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
+        hits={h.playbook.id: h for h in hits},
+        precheck=plan_input.precheck,
+        signals=plan_input.signals,
+        calibration=plan_input.calibration,
+    )
+
+
+def _fitted(
+    plan_input: PlanInput, view: PlannerProfile, budget: int, *, read_only: bool, named: bool
+) -> tuple[LLMSession, list[PlaybookHit]]:
+    """The session with the most playbooks, best first, whose first request fits ``budget``
+    tokens; and the playbooks left out. A named call sends one tool: the largest is counted."""
+    hits = list(plan_input.hits)
+    while True:
+        session = _session(plan_input, view, hits)
+        tools = _tools(session, read_only=read_only)
+        if named:
+            tools = sorted(tools, key=lambda t: request_chars(dict(t)))[-1:]
+        body = {"messages": session.messages, "tools": tools}
+        if not hits or request_chars(body) / CHARS_PER_TOKEN <= budget:
+            return session, plan_input.hits[len(hits) :]
+        hits.pop()  # the weakest playbook
+
+
+def _trimmed(left_out: Sequence[PlaybookHit], budget: int) -> list[PlannerNote]:
+    return [
+        PlannerNote(
+            playbook_id=h.playbook.key,
+            action_type="*",
+            note=f"not shown to the LLM: the request had to fit {budget} tokens",
+        )
+        for h in left_out
+    ]
+
+
+def _too_long(trace: LLMCallTrace) -> bool:
+    """The server refused the request for its length (llama.cpp: exceed_context_size_error;
+    vLLM, OpenAI: a 400 whose message speaks of the context length)."""
+    said = f"{trace.error_type or ''} {trace.error_message or ''}".lower()
+    return trace.status == 400 and "context" in said
+
+
+def _offer(
+    mode: Literal["required", "auto", "named"],
+    session: LLMSession,
+    tools: list[ChatCompletionToolParam],
+) -> list[ChatCompletionToolParam]:
+    """The tools the next call offers, with ``session.choice`` set: ``required`` or ``auto`` as
+    configured, with every tool. ``named``: one tool, named, the first action of the best
+    playbook (those whose conditions hold first) that was not named in this session yet; else a
+    handoff to a person; else the first tool (the model must call it, so the others would
+    only lengthen the request)."""
+    if mode != "named":
+        session.choice = mode
+        return tools
+    offered = [t["function"]["name"] for t in tools]
+    ranked = sorted(session.hits.values(), key=lambda h: (not h.conditions_met, -h.score))
+    listed = [a.type.value for h in ranked for a in h.playbook.actions]
+    candidates = [n for n in [*listed, "handoff_to_agent", *offered] if n in offered]
+    fresh = [n for n in candidates if n not in session.named]
+    session.choice = (fresh or candidates)[0]
+    session.named.append(session.choice)
+    return [t for t in tools if t["function"]["name"] == session.choice]
+
+
 def _tools(session: LLMSession, *, read_only: bool) -> list[ChatCompletionToolParam]:
     offered = action_tools(session.precheck, session.hits)
     return [*offered, *read_only_tools()] if read_only else offered
@@ -205,10 +280,16 @@ async def _ask(
 ) -> ChatResult | LLMErrorCode:
     try:
         return await client.chat(
-            session.messages, tools=tools, tool_choice="required", deadline=deadline
+            session.messages,
+            tools=tools,
+            tool_choice=session.choice,
+            deadline=deadline,
+            max_tokens=client.config.max_output_tokens,
+            purpose=purpose,
         )
     except LLMError as exc:
-        calls.append(_error_trace(purpose, client, exc))
+        failed = LLMCallTrace.failed(purpose, client.model, exc, PROMPT_VERSION)
+        calls.append(failed.model_copy(update={"tool_choice": session.choice}))
         return exc.code
 
 
@@ -221,34 +302,36 @@ async def plan_llm(
     deadline: float,
     first_index: int = 1,
 ) -> LLMPlan:
-    """Ask the model for proposals; up to ``max_rounds`` rounds of read-only tools come first."""
+    """Ask the model for proposals; up to ``max_rounds`` rounds of read-only tools come first.
+
+    The request fits the configured token budget: the weakest playbooks are left out until it
+    does (a note says which). A server that still finds it too long gets one more try within
+    half the budget."""
     view, masked = minimize(plan_input.profile, plan_input.now, plan_input.precheck)
-    user = planner_data(
-        profile=view,
-        signals=plan_input.signals,
-        events=plan_input.events,
-        context=plan_input.context,
-        hits=plan_input.hits,
-    )
-    session = LLMSession(
-        messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
-        hits={h.playbook.id: h for h in plan_input.hits},
-        precheck=plan_input.precheck,
-        signals=plan_input.signals,
-        calibration=plan_input.calibration,
-    )
+    budget = client.config.prompt_token_budget
+    mode = client.config.tool_choice  # a named call is an action: no look-ups first
+    named = mode == "named"
+    reads = max_rounds > 0 and not named
+    session, left_out = _fitted(plan_input, view, budget, read_only=reads, named=named)
     calls: list[LLMCallTrace] = []
     for round_no in range(max_rounds + 1):
-        reading = round_no < max_rounds
-        tools = _tools(session, read_only=reading)
+        reading = round_no < max_rounds and not named
+        tools = _offer(mode, session, _tools(session, read_only=reading))
         result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
+        if isinstance(result, LLMErrorCode) and round_no == 0 and _too_long(calls[-1]):
+            budget //= 2
+            session, left_out = _fitted(plan_input, view, budget, read_only=reading, named=named)
+            tools = _offer(mode, session, _tools(session, read_only=reading))
+            result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode):
-            return LLMPlan([], _notes(session), calls, session, error=result, redactions=masked)
+            notes = [*_trimmed(left_out, budget), *_notes(session)]
+            return LLMPlan([], notes, calls, session, error=result, redactions=masked)
         parsed = _take_turn(session, result, "plan", calls, offered=tools, first_index=first_index)
         if not (parsed.read_only and reading):
             break
         session.messages.extend(await answer(parsed, lookup, session.hits))
-    return LLMPlan(parsed.proposals, _notes(session), calls, session, redactions=masked)
+    notes = [*_trimmed(left_out, budget), *_notes(session)]
+    return LLMPlan(parsed.proposals, notes, calls, session, redactions=masked)
 
 
 async def repair_llm(
@@ -266,7 +349,7 @@ async def repair_llm(
     lines = [*session.problems, *(f"{pid}: {text}" for pid, text in denials.items())]
     problems = "\n".join(f"- {line}" for line in lines) or "- nothing usable was proposed"
     session.messages.append({"role": "user", "content": REPAIR_PROMPT.format(problems=problems)})
-    tools = _tools(session, read_only=False)
+    tools = _offer(client.config.tool_choice, session, _tools(session, read_only=False))
     calls: list[LLMCallTrace] = []
     result = await _ask(client, session, tools, "repair", calls, deadline=deadline)
     if isinstance(result, LLMErrorCode):

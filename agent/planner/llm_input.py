@@ -170,7 +170,7 @@ def playbook_view(hit: PlaybookHit) -> dict[str, Any]:
 
 def data_block(tag: str, payload: object) -> str:
     """``payload`` as JSON inside ``<tag>`` tags; no text inside can close the tag early."""
-    text = json.dumps(payload, ensure_ascii=False, default=str, indent=1)
+    text = json.dumps(payload, ensure_ascii=False, default=str, separators=(",", ":"))
     text = text.replace("<", "\\u003c").replace(">", "\\u003e")
     return f"<{tag}>\n{text}\n</{tag}>"
 

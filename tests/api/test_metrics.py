@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent.llm.models import LLMCallTrace, LLMUsage
-from agent.metrics import observe
+from agent.metrics import observe, observe_breaker
 from agent.service import Decider
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -118,3 +118,14 @@ def test_with_a_shared_directory_every_workers_figures_add_up(tmp_path: Path) ->
         for sample in family.samples
     }
     assert values["nextbest_safe_defaults_total"] == 2.0
+
+
+def test_each_kind_of_llm_call_shows_its_breaker(client: TestClient) -> None:
+    observe_breaker({"plan": "open", "narrative": "closed", "repair": "half_open"})
+
+    samples = _samples(client)
+
+    def breaker(purpose: str) -> float:
+        return samples[("nextbest_llm_breaker_open", frozenset({("purpose", purpose)}))]
+
+    assert (breaker("plan"), breaker("narrative"), breaker("repair")) == (1.0, 0.0, 1.0)

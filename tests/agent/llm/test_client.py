@@ -148,7 +148,7 @@ async def test_tool_call_is_returned_with_usage_and_sent_on_the_common_surface(
         "tool_choice": "required",
         "temperature": 0.0,
     }
-    assert state(client.breaker) == "closed"
+    assert state(client.breaker("plan")) == "closed"
     await client.aclose()
 
 
@@ -382,7 +382,7 @@ async def test_a_refusal_is_returned_not_raised(router: respx.MockRouter, clock:
     assert result.refusal == "I can't help with that."
     assert result.content is None
     assert result.tool_calls == []
-    assert state(client.breaker) == "closed"
+    assert state(client.breaker("plan")) == "closed"
 
 
 async def test_breaker_opens_refuses_without_http_then_half_opens_and_closes(
@@ -394,7 +394,7 @@ async def test_breaker_opens_refuses_without_http_then_half_opens_and_closes(
     for _ in range(2):
         with pytest.raises(LLMError):
             await client.chat(MESSAGES, deadline=clock() + 8)
-    assert state(client.breaker) == "open"
+    assert state(client.breaker("plan")) == "open"
 
     with pytest.raises(LLMError) as caught:
         await client.chat(MESSAGES, deadline=clock() + 8)
@@ -403,12 +403,12 @@ async def test_breaker_opens_refuses_without_http_then_half_opens_and_closes(
     assert route.call_count == 2  # no HTTP while open
 
     clock.now += 30.0
-    assert state(client.breaker) == "half_open"
+    assert state(client.breaker("plan")) == "half_open"
     result = await client.chat(MESSAGES, deadline=clock() + 8)
 
     assert result.content == "hello"
     assert route.call_count == 3
-    assert state(client.breaker) == "closed"
+    assert state(client.breaker("plan")) == "closed"
 
 
 async def test_a_failed_trial_call_reopens_the_breaker(
@@ -424,7 +424,7 @@ async def test_a_failed_trial_call_reopens_the_breaker(
         await client.chat(MESSAGES, deadline=clock() + 8)
 
     assert trial.value.code is LLMErrorCode.SERVER_ERROR
-    assert state(client.breaker) == "open"
+    assert state(client.breaker("plan")) == "open"
     assert route.call_count == 2
 
 
@@ -479,3 +479,107 @@ def test_one_client_serves_successive_event_loops() -> None:
         assert asyncio.run(ask()) == "hello"
         assert asyncio.run(ask()) == "hello"  # a pool bound to the first loop fails here
         assert len(stub.requests) == 2
+
+
+LLAMA_CONTEXT = {  # llama.cpp's llama-server, a prompt over the context window
+    "error": {
+        "code": 400,
+        "message": "the request exceeds the available context size (9525 tokens, 8192 "
+        "available), try increasing it " + "x" * 300,
+        "type": "exceed_context_size_error",
+    }
+}
+VLLM_BAD_REQUEST = {  # vLLM: no "error" wrapper, the type beside the message
+    "object": "error",
+    "message": '"auto" tool choice requires --enable-auto-tool-choice',
+    "type": "BadRequestError",
+    "code": 400,
+}
+OPENAI_CODE_ONLY = {"error": {"message": "Invalid value for tool_choice", "code": "invalid_value"}}
+
+
+@pytest.mark.parametrize(
+    ("body", "error_type", "starts"),
+    [
+        (LLAMA_CONTEXT, "exceed_context_size_error", "the request exceeds the available context"),
+        (VLLM_BAD_REQUEST, "BadRequestError", '"auto" tool choice requires'),
+        (OPENAI_CODE_ONLY, "invalid_value", "Invalid value for tool_choice"),
+    ],
+)
+async def test_an_error_says_what_the_server_said(
+    router: respx.MockRouter,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    body: dict[str, Any],
+    error_type: str,
+    starts: str,
+) -> None:
+    route = router.post(URL).mock(return_value=httpx.Response(400, json=body))
+    client = make_client(clock)
+
+    with caplog.at_level("WARNING", logger="nextbest.llm"), pytest.raises(LLMError) as caught:
+        await client.chat(MESSAGES, deadline=clock() + 8, purpose="narrative")
+
+    error = caught.value
+    assert route.call_count == 1  # a 400 will not change: no retry
+    assert (error.code, error.status, error.error_type) == (
+        LLMErrorCode.CLIENT_ERROR,
+        400,
+        error_type,
+    )
+    assert error.server_message is not None
+    assert error.server_message.startswith(starts)
+    assert len(error.server_message) <= 200
+    [line] = [r for r in caplog.records if r.name == "nextbest.llm"]
+    assert line.levelname == "WARNING"
+    fields = vars(line)
+    assert (fields["purpose"], fields["status"], fields["error_type"]) == (
+        "narrative",
+        400,
+        error_type,
+    )
+    assert KEY not in line.getMessage()
+
+
+async def test_each_kind_of_call_has_its_own_breaker_and_its_changes_are_logged(
+    router: respx.MockRouter, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    router.post(URL).mock(side_effect=[error(400), error(400), TEXT_OK])
+    client = make_client(clock, breaker_failures=2, breaker_cooldown_s=30.0)
+
+    with caplog.at_level("INFO", logger="nextbest.llm"):
+        for _ in range(2):
+            with pytest.raises(LLMError):
+                await client.chat(MESSAGES, deadline=clock() + 8, purpose="plan")
+        with pytest.raises(LLMError) as refused:
+            await client.chat(MESSAGES, deadline=clock() + 8, purpose="plan")
+        written = await client.chat(MESSAGES, deadline=clock() + 8, purpose="narrative")
+
+    assert refused.value.code is LLMErrorCode.CIRCUIT_OPEN
+    assert written.content == "hello"  # the plan breaker does not stop narratives
+    assert {k: state(b) for k, b in client.breakers.items()} == {
+        "plan": "open",
+        "narrative": "closed",
+    }
+    opened = [r for r in caplog.records if getattr(r, "state", None) == "open"]
+    assert [(vars(r)["breaker"], vars(r)["failures"]) for r in opened] == [("plan", 2)]
+    client.reset_breakers()
+    assert client.breakers == {}
+
+
+async def test_a_retried_attempt_is_logged(
+    router: respx.MockRouter, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    router.post(URL).mock(side_effect=[error(503), TEXT_OK])
+    client = make_client(clock)
+
+    with caplog.at_level("INFO", logger="nextbest.llm"):
+        result = await client.chat(MESSAGES, deadline=clock() + 8)
+
+    assert result.attempts == 2
+    [retry] = [r for r in caplog.records if r.name == "nextbest.llm"]
+    assert (vars(retry)["attempt"], vars(retry)["status"], vars(retry)["code"]) == (
+        1,
+        503,
+        "server_error",
+    )

@@ -61,6 +61,31 @@ async def test_server_errors_past_the_attempts_fall_back(
     assert record.llm_calls[0].outcome == "server_error"
 
 
+async def test_the_record_says_what_the_server_answered(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    refused = {  # vLLM without --enable-auto-tool-choice
+        "object": "error",
+        "message": '"required" tool choice requires --enable-auto-tool-choice',
+        "type": "BadRequestError",
+        "code": 400,
+    }
+    model_route.side_effect = ScriptedModel(httpx.Response(400, json=refused))
+
+    record = await decide(llm_decider(), request("llm_400"))
+
+    assert record.mode == "fallback_rules"
+    [call] = record.llm_calls
+    assert (call.outcome, call.status, call.error_type, call.attempts) == (
+        "client_error",
+        400,
+        "BadRequestError",
+        1,
+    )
+    assert call.error_message == '"required" tool choice requires --enable-auto-tool-choice'
+    assert "client_error" in record.mode_reason
+
+
 async def test_a_slow_model_falls_back_by_the_deadline(
     llm_decider: LLMDecider, model_route: respx.Route
 ) -> None:
@@ -114,7 +139,7 @@ async def test_open_breaker_falls_back_without_http(
     decider = llm_decider(max_attempts=1, breaker_failures=1, breaker_cooldown_s=600)
     await decide(decider, request("llm_breaker_1"))
     assert decider.deps.llm is not None
-    assert decider.deps.llm.breaker.state == "open"
+    assert decider.deps.llm.breaker("plan").state == "open"
 
     record = await decide(decider, request("llm_breaker_2"))
 

@@ -14,6 +14,7 @@ import respx
 
 from agent.events import Event
 from agent.record import DecideRequest, DecisionRecordV1
+from evals.llm_stub import minimal_value
 from tests.agent.planner.scripted import (
     Body,
     LLMDecider,
@@ -190,6 +191,8 @@ async def test_denied_then_repaired(llm_decider: LLMDecider, model_route: respx.
     assert record.chosen.proposal_id == "p2"
     shown = model.requests[1]["messages"][-2]["content"]
     assert shown.startswith("denied by consent (consent_missing)")
+    [said] = [m for m in model.requests[1]["messages"] if m["role"] == "assistant"]
+    assert said["content"] == ""  # a string beside the tool calls: some servers refuse null
 
 
 async def test_denied_twice_falls_back_to_rules(
@@ -306,3 +309,91 @@ async def test_doing_nothing_never_answers_a_customer_who_reached_out(
     assert [a.proposal_id for a in record.alternatives] == [idle.proposal_id]
     assert isinstance(record.chosen.call, HandoffToAgent)
     assert "doing nothing was proposed" in record.chosen.call.args.reason
+
+
+def _shown(body: Body) -> list[str]:
+    """The playbook ids a request showed the model."""
+    user = body["messages"][1]["content"]
+    data = json.loads(user.split("<untrusted_data>\n", 1)[1].rsplit("\n</untrusted_data>", 1)[0])
+    return [p["id"] for p in data["playbooks"]]
+
+
+async def test_the_request_fits_the_token_budget_and_caps_the_answer(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model = ScriptedModel(no_action(), no_action())
+    model_route.side_effect = model
+    roomy = await decide(
+        llm_decider(max_output_tokens=300, prompt_token_budget=1_000_000), request("llm_budget_a")
+    )
+    tight = await decide(llm_decider(prompt_token_budget=8000), request("llm_budget_b"))
+
+    everything, fitted = _shown(model.requests[0]), _shown(model.requests[1])
+    assert model.requests[0]["max_tokens"] == 300
+    assert model.requests[1]["max_tokens"] == 800  # the default
+    assert len(fitted) < len(everything)
+    assert fitted == everything[: len(fitted)]  # the weakest left out first
+    left_out = [n for n in tight.planner_notes if "not shown to the LLM" in n.note]
+    assert [n.playbook_id.split("@")[0] for n in left_out] == everything[len(fitted) :]
+    assert not [n for n in roomy.planner_notes if "not shown to the LLM" in n.note]
+    sizes = [roomy.llm_calls[0].request_chars or 0, tight.llm_calls[0].request_chars or 0]
+    assert sizes[0] > sizes[1] > 0
+    assert sizes[1] / 3 <= 8000 + 50  # the estimate, plus the body's other fields
+    assert "\n " not in model.requests[0]["messages"][1]["content"]  # compact JSON
+
+
+async def test_a_request_the_server_finds_too_long_is_sent_again_shorter(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    too_long = {
+        "error": {
+            "code": 400,
+            "message": "the request exceeds the available context size (9525 tokens)",
+            "type": "exceed_context_size_error",
+        }
+    }
+    model = ScriptedModel(httpx.Response(400, json=too_long), no_action())
+    model_route.side_effect = model
+
+    record = await decide(llm_decider(), request("llm_too_long"))
+
+    assert record.mode == "llm"
+    first, second = record.llm_calls
+    assert (first.outcome, first.error_type, second.outcome) == (
+        "client_error",
+        "exceed_context_size_error",
+        "ok",
+    )
+    assert (second.request_chars or 0) < (first.request_chars or 0)
+    assert len(_shown(model.requests[1])) < len(_shown(model.requests[0]))
+    assert any("had to fit 8000 tokens" in n.note for n in record.planner_notes)
+
+
+async def test_a_named_tool_choice_offers_the_best_playbooks_first_action_alone(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    # llama-cpp-python's function-calling format calls a tool only when the request names it
+    def call_the_named_tool(body: Body) -> httpx.Response:
+        function = body["tools"][0]["function"]
+        return raw_calls((function["name"], json.dumps(minimal_value(function["parameters"]))))
+
+    model = ScriptedModel(call_the_named_tool)
+    model_route.side_effect = model
+    words = "I was charged twice for the same order and want one refunded"
+    context = {"direction": "inbound", "channel": "chat", "reason": words}
+
+    record = await decide(llm_decider(tool_choice="named"), request("llm_named", context=context))
+
+    body = model.requests[0]
+    [offered] = body["tools"]
+    name = offered["function"]["name"]
+    assert body["tool_choice"] == {"type": "function", "function": {"name": name}}
+    best = max(
+        (p for p in record.playbooks if p.conditions_met), key=lambda p: p.score, default=None
+    )
+    assert best is not None
+    playbook = llm_decider().deps.playbooks.get(best.id)
+    assert playbook is not None
+    assert name == playbook.actions[0].type.value
+    assert record.llm_calls[0].tool_choice == name
+    assert len(model.requests) == 1  # no look-up rounds before a named action
