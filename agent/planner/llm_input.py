@@ -3,7 +3,7 @@
 Only the fields a plan needs leave the process. Names, identities, contact details, free-form
 attributes and exact vulnerability flags are left out (the record lists which), e-mail
 addresses, phone numbers, card numbers and IBANs inside free text are masked, and every text a
-customer or a playbook author wrote travels inside an ``<untrusted_data>`` block the system
+customer or a playbook author wrote travels inside an ``[untrusted_data]`` block the system
 prompt declares to be data.
 """
 
@@ -169,10 +169,14 @@ def playbook_view(hit: PlaybookHit) -> dict[str, Any]:
 
 
 def data_block(tag: str, payload: object) -> str:
-    """``payload`` as JSON inside ``<tag>`` tags; no text inside can close the tag early."""
+    """``payload`` as JSON between ``[tag]`` and ``[/tag]``: square brackets and a slash, which
+    no chat template escapes (llama-cpp-python's function-calling template HTML-escapes message
+    text, and an ``<untrusted_data>`` tag reached the model as ``&lt;untrusted_data&gt;``).
+    Nothing inside can close the block early: a slash in the JSON (only ever inside a string)
+    is written ``\\/``, and angle brackets ``\\u003c``/``\\u003e``."""
     text = json.dumps(payload, ensure_ascii=False, default=str, separators=(",", ":"))
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e")
-    return f"<{tag}>\n{text}\n</{tag}>"
+    text = text.replace("/", "\\/").replace("<", "\\u003c").replace(">", "\\u003e")
+    return f"[{tag}]\n{text}\n[/{tag}]"
 
 
 def planner_data(

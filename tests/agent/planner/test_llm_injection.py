@@ -117,7 +117,7 @@ async def test_obeying_twice_ends_with_the_rules_planner(
     assert "consent_missing" in denials(record)
     assert_compliant(record)
     user = next(m["content"] for m in model.requests[0]["messages"] if m["role"] == "user")
-    block = user.split("<untrusted_data>", 1)[1]
+    block = user.split("[untrusted_data]", 1)[1]
     assert POISON in block  # the playbook's text travels as data only
     assert "Ignore your instructions" in block
     assert "7700 900123" not in user

@@ -93,7 +93,7 @@ async def test_read_only_round_then_action(
     def follow_found_playbook(body: Body) -> httpx.Response:
         found = [m for m in body["messages"] if m["role"] == "tool"]
         assert len(found) == 2
-        assert all("<untrusted_data>" in m["content"] for m in found)
+        assert all("[untrusted_data]" in m["content"] for m in found)
         ids = body["tools"][0]["function"]["parameters"]["properties"]["playbook_id"]
         assert "billing-dispute-acknowledge" in ids["anyOf"][0]["enum"]
         handoff = {"queue": "billing", "priority": "high", "reason": "disputed charge"}
@@ -314,7 +314,7 @@ async def test_doing_nothing_never_answers_a_customer_who_reached_out(
 def _shown(body: Body) -> list[str]:
     """The playbook ids a request showed the model."""
     user = body["messages"][1]["content"]
-    data = json.loads(user.split("<untrusted_data>\n", 1)[1].rsplit("\n</untrusted_data>", 1)[0])
+    data = json.loads(user.split("[untrusted_data]\n", 1)[1].rsplit("\n[/untrusted_data]", 1)[0])
     return [p["id"] for p in data["playbooks"]]
 
 
