@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Self
 
@@ -14,6 +15,8 @@ __all__ = [
     "AgentConfig",
     "LLMConfig",
     "OutcomeConfig",
+    "ToolChoiceMode",
+    "ToolChoiceSetting",
     "is_postgres_url",
 ]
 
@@ -67,6 +70,12 @@ class OutcomeConfig(BaseModel):
     )
 
 
+ToolChoiceMode = Literal["required", "auto", "named", "none"]
+"""How a plan asks the model for its actions (see ``LLMConfig.tool_choice``)."""
+ToolChoiceSetting = Literal["required", "auto", "named", "none", "probe"]
+"""A mode, or ``probe``: the mode ``nextbest llm probe`` found to work with the server."""
+
+
 class LLMConfig(BaseModel):
     """An OpenAI-compatible chat-completions endpoint (OpenAI, Azure OpenAI v1, vLLM, Ollama)."""
 
@@ -93,12 +102,20 @@ class LLMConfig(BaseModel):
         default=3, ge=1, le=3, description="Rounds of read-only tools before an action is due."
     )
     temperature: float = Field(default=0.0, ge=0, le=2)
-    tool_choice: Literal["required", "auto", "named"] = Field(
+    tool_choice: ToolChoiceSetting = Field(
         default="required",
         description="How a plan asks for tool calls: required (OpenAI, vLLM, Ollama), auto (the "
-        "model may answer in text: a repair round follows), or named: the call names the one "
+        "model may answer in text: a repair round follows), named: the call names the one "
         "tool to use, the first action of the best playbook (llama-cpp-python's "
-        "function-calling format calls tools only so).",
+        "function-calling format calls tools only so), or none: no tools are sent and the "
+        "model answers with a JSON plan its response_format schema constrains (the last "
+        "resort, for servers whose models will not call tools). probe: the mode "
+        "`nextbest llm probe` recommends for this server and model (cached in the data "
+        "directory; probed at start-up when nothing is cached).",
+    )
+    probed_at: datetime | None = Field(
+        default=None,
+        description="When the probe chose tool_choice (set when the setting was probe).",
     )
     max_output_tokens: int = Field(
         default=800,
@@ -115,6 +132,11 @@ class LLMConfig(BaseModel):
         "with tool_choice named (the schemas of every tool alone take about 5000).",
     )
     narrative: bool = Field(default=True, description="Let the LLM write briefing narratives.")
+
+    @property
+    def mode(self) -> ToolChoiceMode:
+        """The tool_choice a plan uses (``required`` for a probe that was never resolved)."""
+        return "required" if self.tool_choice == "probe" else self.tool_choice
 
 
 class AgentConfig(BaseModel):

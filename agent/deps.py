@@ -25,6 +25,7 @@ from agent.embeddings import (
 )
 from agent.kpis.store import KpiReader, SqlKpiReader
 from agent.llm import LLMClient
+from agent.llm.probe import with_probed_choice
 from agent.outcomes.store import OutcomeStore, SqlOutcomeStore
 from agent.playbooks.store import PlaybookStore
 from agent.privacy import Privacy, load_master_secret
@@ -163,6 +164,12 @@ def _embedder(config: AgentConfig) -> Embedder:
     return BatchingEmbedder(local)  # concurrent decisions share model runs
 
 
+def _llm_client(config: AgentConfig, monotonic: Callable[[], float]) -> LLMClient | None:
+    if config.llm is None:
+        return None
+    return LLMClient(with_probed_choice(config.llm, config.data_dir), clock=monotonic)
+
+
 def build_deps(
     config: AgentConfig,
     *,
@@ -197,6 +204,6 @@ def build_deps(
         deriver=SignalDeriver(embedder),
         pack=load_pack(config.policy_pack),
         privacy=privacy,
-        llm=LLMClient(config.llm, clock=monotonic) if config.llm is not None else None,
+        llm=_llm_client(config, monotonic),
         monotonic=monotonic,
     )

@@ -29,6 +29,7 @@ from api.cli_batch import batch_app
 from api.cli_db import db_app
 from api.cli_governance import governance_app, print_governance
 from api.cli_kpis import kpis_command, kpis_console, print_kpis
+from api.cli_llm import llm_app
 from api.cli_playbooks import playbooks_app
 from api.cli_settings import settings_or_exit
 from api.serve_lock import AlreadyServingError, hold_serve_lock
@@ -50,6 +51,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(governance_app, name="governance")
 app.add_typer(batch_app, name="batch")
 app.add_typer(db_app, name="db")
+app.add_typer(llm_app, name="llm")
 
 
 def _decider(settings: Settings, clock: Callable[[], datetime] | None = None) -> Decider:

@@ -15,6 +15,7 @@ from agent.config import (
     AgentConfig,
     LLMConfig,
     OutcomeConfig,
+    ToolChoiceSetting,
     is_postgres_url,
 )
 from api.keys import ApiKey, parse_keys
@@ -80,7 +81,7 @@ class Settings(BaseSettings):
     llm_retry_after_cap_s: float = Field(default=5.0, ge=0, le=60)
     llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
-    llm_tool_choice: Literal["required", "auto", "named"] = "required"
+    llm_tool_choice: ToolChoiceSetting = "required"
     llm_max_output_tokens: int = Field(default=800, ge=16, le=32768)
     llm_prompt_token_budget: int = Field(default=16000, ge=500, le=1_000_000)
     llm_narrative: bool = True

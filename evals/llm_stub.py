@@ -84,6 +84,15 @@ class StubRequest(BaseModel):
     messages: list[dict[str, JsonValue]]
     tools: list[dict[str, JsonValue]] = Field(default_factory=list)
     tool_choice: JsonValue = None
+    response_format: JsonValue = None
+
+    @property
+    def json_schema(self) -> dict[str, JsonValue] | None:
+        """The schema a ``json_schema`` response format asks the answer to fit, if any."""
+        fmt = self.response_format
+        spec = fmt.get("json_schema") if isinstance(fmt, dict) else None
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        return schema if isinstance(schema, dict) else None
 
 
 Script = Callable[[StubRequest], StubReply] | Sequence[StubReply]
@@ -175,9 +184,30 @@ def _function(tool: dict[str, JsonValue]) -> dict[str, JsonValue]:
     return function if isinstance(function, dict) else {}
 
 
+def _json_plan(schema: dict[str, JsonValue]) -> str:
+    """A JSON plan of one call: ``no_action`` where the schema admits it, else its first tool."""
+    calls = schema.get("properties", {})
+    items = calls.get("calls", {}) if isinstance(calls, dict) else {}
+    options = items.get("items", {}) if isinstance(items, dict) else {}
+    variants = options.get("anyOf", []) if isinstance(options, dict) else []
+    tools = [v for v in variants if isinstance(v, dict)] if isinstance(variants, list) else []
+
+    chosen = next((v for v in tools if _tool_name(v) == "no_action"), tools[0] if tools else {})
+    return json.dumps({"calls": [minimal_value(chosen)] if chosen else []})
+
+
+def _tool_name(variant: dict[str, JsonValue]) -> JsonValue:
+    properties = variant.get("properties")
+    tool = properties.get("tool") if isinstance(properties, dict) else None
+    return minimal_value(tool) if isinstance(tool, dict) else None
+
+
 def planner_reply(request: StubRequest) -> StubReply:
-    """The default answer: call ``no_action`` (or the first tool) with minimal arguments; with
-    no tools, one sentence citing the first ``[fN] text`` line of the last user message."""
+    """The default answer: call ``no_action`` (or the first tool) with minimal arguments (as a
+    JSON plan when a ``json_schema`` response format is asked for); with no tools, one sentence
+    citing the first ``[fN] text`` line of the last user message."""
+    if request.json_schema is not None:
+        return StubReply(content=_json_plan(request.json_schema))
     functions = [f for f in map(_function, request.tools) if isinstance(f.get("name"), str)]
     if functions and request.tool_choice != "none":
         chosen = next((f for f in functions if f["name"] == "no_action"), functions[0])

@@ -19,7 +19,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Literal
 
 import httpx
@@ -234,9 +234,13 @@ class LLMClient:
         deadline: float,
         max_tokens: int | None = None,
         purpose: str = "plan",
+        response_format: Mapping[str, object] | None = None,
     ) -> ChatResult:
         """One chat completion (first choice), retried within ``deadline``; ``purpose`` picks
         the circuit breaker.
+
+        ``response_format`` (e.g. a ``json_schema``) constrains a text answer; it is sent only
+        when given, since some servers reject the field.
 
         Raises ``LLMError``; its ``code`` says why (``deadline``, ``circuit_open``, ...). A model
         refusal is not an error: it comes back in ``ChatResult.refusal``.
@@ -252,6 +256,8 @@ class LLMClient:
         started = self._clock()
         attempts = 0
         body = self._body(messages, tools, tool_choice, max_tokens)
+        if response_format is not None:
+            body["response_format"] = dict(response_format)
         size = request_chars(body)
         try:
             completion, attempts = await self._create_with_retries(body, deadline, purpose)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,7 +75,13 @@ class LLMCallTrace(_Frozen):
     )
     tool_choice: str | None = Field(
         default=None,
-        description="What the call asked for: required, auto, or the one tool it named.",
+        description="What the call asked for: required, auto, none (a JSON plan), or the one "
+        "tool it named.",
+    )
+    probed_at: datetime | None = Field(
+        default=None,
+        description="When `nextbest llm probe` chose the call's tool_choice mode "
+        "(NEXTBEST_LLM_TOOL_CHOICE=probe); None when the mode was configured.",
     )
 
     @classmethod

@@ -18,6 +18,7 @@ from typing import Literal
 
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
+from agent.config import ToolChoiceMode
 from agent.context import RequestContext
 from agent.embeddings import Calibration
 from agent.events import Event
@@ -32,6 +33,7 @@ from agent.llm import (
 from agent.llm.client import request_chars
 from agent.planner.llm_calls import CallOutcome, ParsedRound, parse_calls
 from agent.planner.llm_input import PlannerProfile, minimize, planner_data
+from agent.planner.llm_json import calls_from_json, response_format, tool_listing
 from agent.planner.llm_readonly import Lookup, answer, tool_message
 from agent.planner.llm_tools import action_tools, base_schemas, read_only_tools
 from agent.planner.proposal import PlannerNote, Proposal
@@ -85,10 +87,17 @@ class LLMSession:
     """What became of each call of the model's last turn (answered in the repair round)."""
     problems: list[str] = field(default_factory=list)
     """Everything wrong with the model's last turn, for the repair round and the record."""
+    mode: ToolChoiceMode = "required"
+    """How this session asks for tools (the configured tool_choice)."""
     choice: str = "required"
-    """What the last call asked for: required, auto, or the one tool it named."""
+    """What the last call asked for: required, auto, none (a JSON plan), or the tool it named."""
     named: list[str] = field(default_factory=list)
     """The tools named so far (tool_choice "named")."""
+
+    @property
+    def json_plan(self) -> bool:
+        """The model answers with a JSON plan, not tool calls (tool_choice "none")."""
+        return self.mode == "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +128,8 @@ def _trace(
     )
 
 
-def _assistant(result: ChatResult) -> ChatCompletionMessageParam:
-    if not result.tool_calls:
+def _assistant(result: ChatResult, *, json_plan: bool) -> ChatCompletionMessageParam:
+    if json_plan or not result.tool_calls:
         return {"role": "assistant", "content": result.content or result.refusal or ""}
     return {
         "role": "assistant",
@@ -132,10 +141,12 @@ def _assistant(result: ChatResult) -> ChatCompletionMessageParam:
     }
 
 
-def _turn_problems(result: ChatResult, parsed: ParsedRound) -> list[str]:
+def _turn_problems(result: ChatResult, parsed: ParsedRound, *, json_plan: bool) -> list[str]:
     problems = list(parsed.errors)
     if result.refusal:
         problems.append(f"you declined: {result.refusal[:300]}")
+    elif not result.tool_calls and json_plan:
+        problems.append('your answer was not the JSON object {"calls": [...]} asked for')
     elif not result.tool_calls:
         problems.append("you answered in text: call the action tools instead")
     elif not parsed.proposals and not parsed.read_only and not problems:
@@ -153,6 +164,8 @@ def _take_turn(
     first_index: int,
 ) -> ParsedRound:
     """Parse the model's turn into the session: its message, its outcomes and its problems."""
+    if session.json_plan:
+        result = calls_from_json(result)
     parsed = parse_calls(
         result.tool_calls,
         offered={t["function"]["name"] for t in offered},
@@ -161,9 +174,9 @@ def _take_turn(
         calibration=session.calibration,
         first_index=first_index,
     )
-    session.messages.append(_assistant(result))
+    session.messages.append(_assistant(result, json_plan=session.json_plan))
     session.outcomes = parsed.outcomes
-    session.problems = _turn_problems(result, parsed)
+    session.problems = _turn_problems(result, parsed, json_plan=session.json_plan)
     usable = bool(parsed.proposals or parsed.read_only)
     calls.append(_trace(purpose, result, [] if usable else session.problems, session.choice))
     return parsed
@@ -189,7 +202,11 @@ CHARS_PER_TOKEN = 3.0
 """A cautious estimate for a JSON-heavy request (English prose runs nearer 4 a token)."""
 
 
-def _session(plan_input: PlanInput, view: PlannerProfile, hits: list[PlaybookHit]) -> LLMSession:
+def _session(
+    plan_input: PlanInput, view: PlannerProfile, hits: list[PlaybookHit], mode: ToolChoiceMode
+) -> LLMSession:
+    """The opening conversation. A JSON plan (mode "none") lists the action tools in a second
+    user message, since the request offers none."""
     user = planner_data(
         profile=view,
         signals=plan_input.signals,
@@ -197,25 +214,37 @@ def _session(plan_input: PlanInput, view: PlannerProfile, hits: list[PlaybookHit
         context=plan_input.context,
         hits=hits,
     )
-    return LLMSession(
+    session = LLMSession(
         messages=[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
         hits={h.playbook.id: h for h in hits},
         precheck=plan_input.precheck,
         signals=plan_input.signals,
         calibration=plan_input.calibration,
+        mode=mode,
+        choice=mode,
     )
+    if mode == "none":
+        listing = tool_listing(_tools(session, read_only=False))
+        session.messages.append({"role": "user", "content": listing})
+    return session
 
 
 def _fitted(
-    plan_input: PlanInput, view: PlannerProfile, budget: int, *, read_only: bool, named: bool
+    plan_input: PlanInput,
+    view: PlannerProfile,
+    budget: int,
+    mode: ToolChoiceMode,
+    *,
+    read_only: bool,
 ) -> tuple[LLMSession, list[PlaybookHit]]:
     """The session with the most playbooks, best first, whose first request fits ``budget``
-    tokens; and the playbooks left out. A named call sends one tool: the largest is counted."""
+    tokens; and the playbooks left out. A named call sends one tool: the largest is counted.
+    A JSON plan sends none: its listing is one of the messages."""
     hits = list(plan_input.hits)
     while True:
-        session = _session(plan_input, view, hits)
-        tools = _tools(session, read_only=read_only)
-        if named:
+        session = _session(plan_input, view, hits, mode)
+        tools = [] if mode == "none" else _tools(session, read_only=read_only)
+        if mode == "named":
             tools = sorted(tools, key=lambda t: request_chars(dict(t)))[-1:]
         body = {"messages": session.messages, "tools": tools}
         if not hits or request_chars(body) / CHARS_PER_TOKEN <= budget:
@@ -242,12 +271,11 @@ def _too_long(trace: LLMCallTrace) -> bool:
 
 
 def _offer(
-    mode: Literal["required", "auto", "named"],
-    session: LLMSession,
-    tools: list[ChatCompletionToolParam],
+    mode: ToolChoiceMode, session: LLMSession, tools: list[ChatCompletionToolParam]
 ) -> list[ChatCompletionToolParam]:
-    """The tools the next call offers, with ``session.choice`` set: ``required`` or ``auto`` as
-    configured, with every tool. ``named``: one tool, named, the first action of the best
+    """The tools the next call offers, with ``session.choice`` set: ``required``, ``auto`` or
+    ``none`` (the tools go into the JSON plan's schema) as configured, with every tool.
+    ``named``: one tool, named, the first action of the best
     playbook (those whose conditions hold first) that was not named in this session yet; else a
     handoff to a person; else the first tool (the model must call it, so the others would
     only lengthen the request)."""
@@ -269,6 +297,14 @@ def _tools(session: LLMSession, *, read_only: bool) -> list[ChatCompletionToolPa
     return [*offered, *read_only_tools()] if read_only else offered
 
 
+def _stamped(calls: list[LLMCallTrace], client: LLMClient) -> list[LLMCallTrace]:
+    """The calls, with when the probe chose their tool_choice mode (if it did)."""
+    probed_at = client.config.probed_at
+    if probed_at is None:
+        return calls
+    return [c.model_copy(update={"probed_at": probed_at}) for c in calls]
+
+
 async def _ask(
     client: LLMClient,
     session: LLMSession,
@@ -281,11 +317,12 @@ async def _ask(
     try:
         return await client.chat(
             session.messages,
-            tools=tools,
+            tools=None if session.json_plan else tools,
             tool_choice=session.choice,
             deadline=deadline,
             max_tokens=client.config.max_output_tokens,
             purpose=purpose,
+            response_format=response_format(tools) if session.json_plan else None,
         )
     except LLMError as exc:
         failed = LLMCallTrace.failed(purpose, client.model, exc, PROMPT_VERSION)
@@ -309,29 +346,30 @@ async def plan_llm(
     half the budget."""
     view, masked = minimize(plan_input.profile, plan_input.now, plan_input.precheck)
     budget = client.config.prompt_token_budget
-    mode = client.config.tool_choice  # a named call is an action: no look-ups first
-    named = mode == "named"
-    reads = max_rounds > 0 and not named
-    session, left_out = _fitted(plan_input, view, budget, read_only=reads, named=named)
+    mode = client.config.mode
+    looks_up = mode in ("required", "auto")  # a named call or a JSON plan is an action at once
+    reads = max_rounds > 0 and looks_up
+    session, left_out = _fitted(plan_input, view, budget, mode, read_only=reads)
     calls: list[LLMCallTrace] = []
     for round_no in range(max_rounds + 1):
-        reading = round_no < max_rounds and not named
+        reading = round_no < max_rounds and looks_up
         tools = _offer(mode, session, _tools(session, read_only=reading))
         result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode) and round_no == 0 and _too_long(calls[-1]):
             budget //= 2
-            session, left_out = _fitted(plan_input, view, budget, read_only=reading, named=named)
+            session, left_out = _fitted(plan_input, view, budget, mode, read_only=reading)
             tools = _offer(mode, session, _tools(session, read_only=reading))
             result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode):
             notes = [*_trimmed(left_out, budget), *_notes(session)]
+            calls = _stamped(calls, client)
             return LLMPlan([], notes, calls, session, error=result, redactions=masked)
         parsed = _take_turn(session, result, "plan", calls, offered=tools, first_index=first_index)
         if not (parsed.read_only and reading):
             break
         session.messages.extend(await answer(parsed, lookup, session.hits))
     notes = [*_trimmed(left_out, budget), *_notes(session)]
-    return LLMPlan(parsed.proposals, notes, calls, session, redactions=masked)
+    return LLMPlan(parsed.proposals, notes, _stamped(calls, client), session, redactions=masked)
 
 
 async def repair_llm(
@@ -342,17 +380,23 @@ async def repair_llm(
     deadline: float,
     first_index: int,
 ) -> LLMPlan:
-    """One more turn, shown what was wrong: each call's error or the guards' denials."""
+    """One more turn, shown what was wrong: each call's error or the guards' denials (in the
+    repair message itself after a JSON plan, which made no tool calls to answer)."""
+    lines = list(session.problems)
     for outcome in session.outcomes:
         verdict = denials.get(outcome.proposal_id or "", "accepted")
-        session.messages.append(tool_message(outcome.call_id, outcome.error or verdict))
-    lines = [*session.problems, *(f"{pid}: {text}" for pid, text in denials.items())]
+        if session.json_plan:
+            lines.append(f"{outcome.name} ({outcome.call_id}): {outcome.error or verdict}")
+        else:
+            session.messages.append(tool_message(outcome.call_id, outcome.error or verdict))
+    lines.extend(f"{pid}: {text}" for pid, text in denials.items())
+    lines = list(dict.fromkeys(lines))
     problems = "\n".join(f"- {line}" for line in lines) or "- nothing usable was proposed"
     session.messages.append({"role": "user", "content": REPAIR_PROMPT.format(problems=problems)})
-    tools = _offer(client.config.tool_choice, session, _tools(session, read_only=False))
+    tools = _offer(session.mode, session, _tools(session, read_only=False))
     calls: list[LLMCallTrace] = []
     result = await _ask(client, session, tools, "repair", calls, deadline=deadline)
     if isinstance(result, LLMErrorCode):
-        return LLMPlan([], [], calls, session, error=result)
+        return LLMPlan([], [], _stamped(calls, client), session, error=result)
     parsed = _take_turn(session, result, "repair", calls, offered=tools, first_index=first_index)
-    return LLMPlan(parsed.proposals, _notes(session), calls, session)
+    return LLMPlan(parsed.proposals, _notes(session), _stamped(calls, client), session)

@@ -13,6 +13,7 @@ from pydantic import JsonValue, SecretStr
 
 from agent.config import LLMConfig
 from agent.llm import LLMClient, LLMError, LLMErrorCode
+from agent.planner.llm_json import calls_from_json, response_format
 from evals.llm_stub import LLMStub, StubReply, StubRequest, StubToolCall, minimal_value
 
 MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "decide"}]
@@ -94,6 +95,20 @@ async def test_default_planner_prefers_no_action_with_minimal_arguments(
     assert result.finish_reason == "tool_calls"
     assert result.model == "stub-model"
     assert stub.requests[0].tools[1]["function"] == NO_ACTION["function"]
+
+
+async def test_asked_for_a_json_plan_the_stub_writes_one_no_action_call(
+    stub: LLMStub, client: LLMClient
+) -> None:
+    result = await client.chat(
+        MESSAGES, deadline=time.monotonic() + 5, response_format=response_format([HOLD, NO_ACTION])
+    )
+
+    [call] = calls_from_json(result).tool_calls
+    assert (call.id, call.name) == ("json_1", "no_action")
+    assert json.loads(call.arguments)["args"] == {"reason": "stub"}
+    assert stub.requests[0].json_schema is not None
+    assert not stub.requests[0].tools
 
 
 async def test_without_tools_the_stub_cites_the_first_fact(client: LLMClient) -> None:

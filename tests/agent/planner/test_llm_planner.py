@@ -397,3 +397,59 @@ async def test_a_named_tool_choice_offers_the_best_playbooks_first_action_alone(
     assert name == playbook.actions[0].type.value
     assert record.llm_calls[0].tool_choice == name
     assert len(model.requests) == 1  # no look-up rounds before a named action
+
+
+def json_plan(*made: tuple[str, str]) -> httpx.Response:
+    """A text answer holding the JSON plan a tool_choice "none" request asks for."""
+    plan = {"calls": [{"tool": name, "arguments": json.loads(args)} for name, args in made]}
+    return completion({"role": "assistant", "content": json.dumps(plan)}, finish="stop")
+
+
+async def test_tool_choice_none_asks_for_a_json_plan_that_a_schema_constrains(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    model = ScriptedModel(json_plan(EMAIL_SERVICE))
+    model_route.side_effect = model
+
+    decider = llm_decider(tool_choice="none", probed_at=NOW)  # as NEXTBEST_LLM_TOOL_CHOICE=probe
+    record = await decide(decider, request("llm_json_plan"))
+
+    assert record.mode == "llm"
+    assert (record.chosen.call.type, record.chosen.call.channel) == ("send_message", "email")
+    [body] = model.requests
+    assert "tools" not in body
+    assert "tool_choice" not in body
+    schema = body["response_format"]["json_schema"]["schema"]
+    variants = schema["properties"]["calls"]["items"]["anyOf"]
+    named = [v["properties"]["tool"]["enum"] for v in variants]
+    assert ["send_message"] in named
+    assert ["no_action"] in named
+    listing = body["messages"][2]
+    assert listing["role"] == "user"
+    assert '{"calls": [' in listing["content"]
+    assert "send_message:" in listing["content"]
+    assert (record.llm_calls[0].tool_choice, record.llm_calls[0].probed_at) == ("none", NOW)
+    assert len(model.requests) == 1  # no look-up rounds before a JSON plan
+
+
+async def test_a_json_plan_that_is_prose_or_denied_is_repaired_in_words(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    prose = completion({"role": "assistant", "content": "I would e-mail them."}, finish="stop")
+    model = ScriptedModel(
+        prose, json_plan(EMAIL_SERVICE), json_plan(SMS_MARKETING), json_plan(EMAIL_SERVICE)
+    )
+    model_route.side_effect = model
+    decider = llm_decider(tool_choice="none")
+
+    after_prose = await decide(decider, request("llm_json_prose"))
+    after_denial = await decide(decider, request("llm_json_denied"))
+
+    assert (after_prose.mode, after_denial.mode) == ("llm_repaired", "llm_repaired")
+    assert after_denial.chosen.call.channel == "email"
+    told = [model.requests[n]["messages"] for n in (1, 3)]
+    assert 'was not the JSON object {"calls": [...]}' in told[0][-1]["content"]
+    assert "send_message (json_1): denied by consent (consent_missing)" in told[1][-1]["content"]
+    for messages in told:  # a JSON plan made no tool calls to answer
+        assert all(m["role"] != "tool" and "tool_calls" not in m for m in messages)
+        assert messages[-2]["role"] == "assistant"
