@@ -13,6 +13,7 @@ from tools import ActionType
 __all__ = [
     "DEFAULT_RESPONSE_WINDOWS_DAYS",
     "AgentConfig",
+    "JsonForm",
     "LLMConfig",
     "OutcomeConfig",
     "ToolChoiceMode",
@@ -73,6 +74,8 @@ class OutcomeConfig(BaseModel):
 ToolChoiceMode = Literal["required", "auto", "named", "none"]
 """How a plan asks the model for its actions (see ``LLMConfig.tool_choice``)."""
 ToolChoiceSetting = Literal["required", "auto", "named", "none", "probe"]
+JsonForm = Literal["json_schema", "json_object"]
+"""How a JSON plan's schema travels in ``response_format`` (see ``LLMConfig.json_form``)."""
 """A mode, or ``probe``: the mode ``nextbest llm probe`` found to work with the server."""
 
 
@@ -112,6 +115,12 @@ class LLMConfig(BaseModel):
         "resort, for servers whose models will not call tools). probe: the mode "
         "`nextbest llm probe` recommends for this server and model (cached in the data "
         "directory; probed at start-up when nothing is cached).",
+    )
+    json_form: JsonForm = Field(
+        default="json_schema",
+        description="With tool_choice none, how response_format carries the plan's schema: "
+        "json_schema (OpenAI, vLLM, Ollama, llama.cpp's llama-server) or json_object with a "
+        "schema field (llama-cpp-python, which accepts no other).",
     )
     probed_at: datetime | None = Field(
         default=None,

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from agent.config import (
     DEFAULT_RESPONSE_WINDOWS_DAYS,
     AgentConfig,
+    JsonForm,
     LLMConfig,
     OutcomeConfig,
     ToolChoiceSetting,
@@ -82,6 +83,7 @@ class Settings(BaseSettings):
     llm_max_tool_rounds: int = Field(default=3, ge=1, le=3)
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_tool_choice: ToolChoiceSetting = "required"
+    llm_json_form: JsonForm = "json_schema"
     llm_max_output_tokens: int = Field(default=800, ge=16, le=32768)
     llm_prompt_token_budget: int = Field(default=16000, ge=500, le=1_000_000)
     llm_narrative: bool = True
@@ -250,6 +252,7 @@ class Settings(BaseSettings):
             max_tool_rounds=self.llm_max_tool_rounds,
             temperature=self.llm_temperature,
             tool_choice=self.llm_tool_choice,
+            json_form=self.llm_json_form,
             max_output_tokens=self.llm_max_output_tokens,
             prompt_token_budget=self.llm_prompt_token_budget,
             narrative=self.llm_narrative,

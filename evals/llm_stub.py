@@ -88,9 +88,12 @@ class StubRequest(BaseModel):
 
     @property
     def json_schema(self) -> dict[str, JsonValue] | None:
-        """The schema a ``json_schema`` response format asks the answer to fit, if any."""
+        """The schema the response format asks the answer to fit, if any: ``json_schema``'s,
+        or the ``schema`` beside ``json_object`` (llama-cpp-python's form)."""
         fmt = self.response_format
-        spec = fmt.get("json_schema") if isinstance(fmt, dict) else None
+        if not isinstance(fmt, dict):
+            return None
+        spec = fmt.get("json_schema") if fmt.get("type") == "json_schema" else fmt
         schema = spec.get("schema") if isinstance(spec, dict) else None
         return schema if isinstance(schema, dict) else None
 

@@ -26,7 +26,7 @@ from typing import get_args
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agent.config import LLMConfig, ToolChoiceMode
+from agent.config import JsonForm, LLMConfig, ToolChoiceMode
 from agent.llm.client import LLMClient
 from agent.llm.errors import LLMError, LLMErrorCode
 from agent.llm.models import ChatResult
@@ -45,8 +45,10 @@ __all__ = [
 _log = logging.getLogger("nextbest.llm")
 
 CACHE_FILE = "llm-probe.json"
-MODES: tuple[ToolChoiceMode, ...] = get_args(ToolChoiceMode)
-"""Every mode, in the order of preference."""
+MODES: tuple[ToolChoiceMode, ...] = ("required", "named", "auto", "none")
+"""Every mode, in the order of preference: the model's room to choose, then its reliability
+(a named call is held to one tool's schema; auto lets a small model drift into prose)."""
+JSON_FORMS: tuple[JsonForm, ...] = get_args(JsonForm)
 _PROBE_TIMEOUT_S = 60.0
 """One probe request: a small local model on a CPU takes seconds to read even a short prompt."""
 _UNREACHABLE = {LLMErrorCode.CONNECTION, LLMErrorCode.TIMEOUT, LLMErrorCode.DEADLINE}
@@ -90,6 +92,9 @@ class ModeResult(BaseModel):
     ok: bool = Field(description="The answer was a valid pick_colour call.")
     detail: str = Field(description='e.g. "pick_colour(green)", "server_error: 500 ...".')
     error: LLMErrorCode | None = Field(default=None, description="Why the call failed, if it did.")
+    json_form: JsonForm | None = Field(
+        default=None, description="Mode none: the response_format form that worked."
+    )
     latency_ms: float = Field(description="The whole call, in milliseconds.")
 
 
@@ -107,6 +112,12 @@ class ProbeResult(BaseModel):
     def recommended(self) -> ToolChoiceMode | None:
         """The first mode that worked, in the order of preference; None when none did."""
         return next((m.mode for m in self.modes if m.ok), None)
+
+    @property
+    def json_form(self) -> JsonForm:
+        """The response_format form a JSON plan should use (json_schema unless only the other
+        one worked)."""
+        return next((m.json_form for m in self.modes if m.ok and m.json_form), "json_schema")
 
     @property
     def reachable(self) -> bool:
@@ -136,7 +147,7 @@ def _answered(result: ChatResult) -> str:
     return f"answered in text: {text[:80]!r}"
 
 
-async def _try(client: LLMClient, mode: ToolChoiceMode) -> ModeResult:
+async def _try(client: LLMClient, mode: ToolChoiceMode, form: JsonForm | None = None) -> ModeResult:
     started = time.monotonic()
     tools: Sequence[ChatCompletionToolParam] | None = _TOOLS
     choice: str = mode
@@ -144,8 +155,8 @@ async def _try(client: LLMClient, mode: ToolChoiceMode) -> ModeResult:
     if mode == "named":
         choice = "pick_colour"
         tools = _TOOLS[:1]  # llama-cpp-python offers the named tool alone, as the planner does
-    elif mode == "none":
-        tools, fmt = None, response_format(_TOOLS)
+    elif form is not None:
+        tools, fmt = None, response_format(_TOOLS, form)
     try:
         result = await client.chat(
             _MESSAGES,
@@ -160,11 +171,30 @@ async def _try(client: LLMClient, mode: ToolChoiceMode) -> ModeResult:
         said = " ".join(filter(None, [str(exc.status or ""), exc.error_type, exc.server_message]))
         detail = f"{exc.code.value}: {said or exc}"[:200]
         return ModeResult(
-            mode=mode, ok=False, detail=detail, error=exc.code, latency_ms=_ms(started)
+            mode=mode,
+            ok=False,
+            detail=detail,
+            error=exc.code,
+            json_form=form,
+            latency_ms=_ms(started),
         )
     picked = _picked(result, mode)
-    detail = picked or _answered(result)
-    return ModeResult(mode=mode, ok=picked is not None, detail=detail, latency_ms=_ms(started))
+    return ModeResult(
+        mode=mode,
+        ok=picked is not None,
+        detail=f"{picked or _answered(result)}" + (f" ({form})" if form else ""),
+        json_form=form,
+        latency_ms=_ms(started),
+    )
+
+
+async def _try_json(client: LLMClient) -> ModeResult:
+    """Mode none in the standard form, else in the other (llama-cpp-python's)."""
+    for form in JSON_FORMS:
+        result = await _try(client, "none", form)
+        if result.ok:
+            break
+    return result
 
 
 def _ms(started: float) -> float:
@@ -177,7 +207,9 @@ async def probe(config: LLMConfig) -> ProbeResult:
     once = config.model_copy(update={"max_attempts": 1, "timeout_s": _PROBE_TIMEOUT_S})
     client = LLMClient(once)
     try:
-        modes = [await _try(client, mode) for mode in MODES]
+        modes = [
+            await (_try_json(client) if mode == "none" else _try(client, mode)) for mode in MODES
+        ]
     finally:
         await client.aclose()
     return ProbeResult(
@@ -234,4 +266,5 @@ def with_probed_choice(config: LLMConfig, data_dir: Path) -> LLMConfig:
         )
         return config.model_copy(update={"tool_choice": "required"})
     _log.info("tool_choice %s, as probed at %s", mode, result.probed_at.isoformat())
-    return config.model_copy(update={"tool_choice": mode, "probed_at": result.probed_at})
+    update = {"tool_choice": mode, "probed_at": result.probed_at, "json_form": result.json_form}
+    return config.model_copy(update=update)

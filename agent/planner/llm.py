@@ -322,7 +322,9 @@ async def _ask(
             deadline=deadline,
             max_tokens=client.config.max_output_tokens,
             purpose=purpose,
-            response_format=response_format(tools) if session.json_plan else None,
+            response_format=(
+                response_format(tools, client.config.json_form) if session.json_plan else None
+            ),
         )
     except LLMError as exc:
         failed = LLMCallTrace.failed(purpose, client.model, exc, PROMPT_VERSION)

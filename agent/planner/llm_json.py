@@ -17,6 +17,7 @@ from typing import Any
 
 from openai.types.chat import ChatCompletionToolParam
 
+from agent.config import JsonForm
 from agent.llm import ChatResult, ToolCallOut
 
 __all__ = ["MAX_CALLS", "calls_from_json", "response_format", "tool_listing"]
@@ -38,27 +39,29 @@ def _call_schema(tool: ChatCompletionToolParam) -> dict[str, Any]:
     }
 
 
-def response_format(tools: Sequence[ChatCompletionToolParam]) -> dict[str, Any]:
-    """The ``response_format`` of a JSON plan over ``tools``: one to ``MAX_CALLS`` calls."""
+def response_format(
+    tools: Sequence[ChatCompletionToolParam], form: JsonForm = "json_schema"
+) -> dict[str, Any]:
+    """The ``response_format`` of a JSON plan over ``tools``: one to ``MAX_CALLS`` calls, in
+    the standard ``json_schema`` form or llama-cpp-python's ``json_object`` with a schema."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "calls": {
+                "type": "array",
+                "items": {"anyOf": [_call_schema(t) for t in tools]},
+                "minItems": 1,
+                "maxItems": MAX_CALLS,
+            }
+        },
+        "required": ["calls"],
+        "additionalProperties": False,
+    }
+    if form == "json_object":
+        return {"type": "json_object", "schema": schema}
     return {
         "type": "json_schema",
-        "json_schema": {
-            "name": "plan",
-            "strict": True,
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "calls": {
-                        "type": "array",
-                        "items": {"anyOf": [_call_schema(t) for t in tools]},
-                        "minItems": 1,
-                        "maxItems": MAX_CALLS,
-                    }
-                },
-                "required": ["calls"],
-                "additionalProperties": False,
-            },
-        },
+        "json_schema": {"name": "plan", "strict": True, "schema": schema},
     }
 
 

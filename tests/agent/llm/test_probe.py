@@ -24,8 +24,11 @@ LLAMA_CPP_500 = StubReply(
 
 def like_llama_cpp_python(request: StubRequest) -> StubReply:
     """Its function-calling format: a 500 for "required", prose for "auto", a call only when
-    the tool is named; a JSON-schema answer works."""
-    if request.tool_choice == "required":
+    the tool is named; a JSON schema only beside ``json_object`` (``json_schema`` is a 500)."""
+    fmt = request.response_format
+    if request.tool_choice == "required" or (
+        isinstance(fmt, dict) and fmt["type"] != "json_object"
+    ):
         return LLAMA_CPP_500
     if request.tool_choice == "auto":
         return StubReply(content="Green is a lovely colour.")
@@ -60,7 +63,10 @@ async def test_the_probe_recommends_the_first_mode_that_works(server: LLMStub) -
     assert "500" in by_mode["required"].detail
     assert by_mode["auto"].detail.startswith("answered in text: 'Green is")
     assert by_mode["named"].detail == "pick_colour(red)"
-    assert len(server.requests) == 4  # one attempt a mode: a failing mode is the answer
+    assert by_mode["none"].detail == "pick_colour(red) (json_object)"
+    assert result.json_form == "json_object"
+    # one attempt a mode (a failing mode is the answer), and mode none in both forms
+    assert len(server.requests) == 5
     [named] = [r for r in server.requests if isinstance(r.tool_choice, dict)]
     assert [t["function"]["name"] for t in named.tools] == ["pick_colour"]  # type: ignore[index]
 
@@ -72,10 +78,10 @@ def test_probe_setting_uses_the_cached_result_once_probed(server: LLMStub, tmp_p
     asked = len(server.requests)
     again = with_probed_choice(setting, tmp_path)
 
-    assert (first.tool_choice, first.mode) == ("named", "named")
+    assert (first.tool_choice, first.mode, first.json_form) == ("named", "named", "json_object")
     assert first.probed_at is not None
     assert again == first
-    assert len(server.requests) == asked == 4  # the second read the cache
+    assert len(server.requests) == asked == 5  # the second read the cache
     cached = cached_probe(setting, tmp_path)
     assert cached is not None
     assert cached.probed_at == first.probed_at
@@ -107,7 +113,7 @@ def test_the_cli_prints_the_modes_and_the_setting_to_use(
     assert "(cached)" not in probed.output
     assert "(cached)" in cached.output
     assert "(cached)" not in refreshed.output
-    assert len(server.requests) == 8
+    assert len(server.requests) == 10
 
 
 def test_the_cli_exits_1_when_no_mode_works_and_2_without_a_server(

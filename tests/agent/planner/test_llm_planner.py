@@ -440,7 +440,7 @@ async def test_a_json_plan_that_is_prose_or_denied_is_repaired_in_words(
         prose, json_plan(EMAIL_SERVICE), json_plan(SMS_MARKETING), json_plan(EMAIL_SERVICE)
     )
     model_route.side_effect = model
-    decider = llm_decider(tool_choice="none")
+    decider = llm_decider(tool_choice="none", json_form="json_object")  # llama-cpp-python's
 
     after_prose = await decide(decider, request("llm_json_prose"))
     after_denial = await decide(decider, request("llm_json_denied"))
@@ -450,6 +450,9 @@ async def test_a_json_plan_that_is_prose_or_denied_is_repaired_in_words(
     told = [model.requests[n]["messages"] for n in (1, 3)]
     assert 'was not the JSON object {"calls": [...]}' in told[0][-1]["content"]
     assert "send_message (json_1): denied by consent (consent_missing)" in told[1][-1]["content"]
+    fmt = model.requests[0]["response_format"]
+    assert fmt["type"] == "json_object"
+    assert fmt["schema"]["required"] == ["calls"]
     for messages in told:  # a JSON plan made no tool calls to answer
         assert all(m["role"] != "tool" and "tool_calls" not in m for m in messages)
         assert messages[-2]["role"] == "assistant"
