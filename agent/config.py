@@ -141,6 +141,17 @@ class LLMConfig(BaseModel):
         "with tool_choice named (the schemas of every tool alone take about 5000).",
     )
     narrative: bool = Field(default=True, description="Let the LLM write briefing narratives.")
+    narrative_deadline_s: float = Field(
+        default=8.0,
+        gt=0,
+        le=120,
+        description="A narrative's own deadline, from when it is asked for (not what the plan "
+        "left): past it the template narrative stays, and the stream is closed so the server "
+        "stops writing.",
+    )
+    narrative_max_tokens: int = Field(
+        default=200, ge=16, le=4096, description="The most tokens a narrative may take."
+    )
 
     @property
     def mode(self) -> ToolChoiceMode:

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     llm_max_output_tokens: int = Field(default=800, ge=16, le=32768)
     llm_prompt_token_budget: int = Field(default=16000, ge=500, le=1_000_000)
     llm_narrative: bool = True
+    llm_narrative_deadline_s: float = Field(default=8.0, gt=0, le=120)
+    llm_narrative_max_tokens: int = Field(default=200, ge=16, le=4096)
     secret_key: SecretStr | None = Field(
         default=None,
         description="Base64 of 32 random bytes; keys identity tokens and record keys. Unset: "
@@ -256,4 +258,6 @@ class Settings(BaseSettings):
             max_output_tokens=self.llm_max_output_tokens,
             prompt_token_budget=self.llm_prompt_token_budget,
             narrative=self.llm_narrative,
+            narrative_deadline_s=self.llm_narrative_deadline_s,
+            narrative_max_tokens=self.llm_narrative_max_tokens,
         )

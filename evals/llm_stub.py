@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from types import TracebackType
 from typing import Self
 
@@ -32,7 +32,7 @@ import uvicorn
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 __all__ = [
@@ -85,6 +85,7 @@ class StubRequest(BaseModel):
     tools: list[dict[str, JsonValue]] = Field(default_factory=list)
     tool_choice: JsonValue = None
     response_format: JsonValue = None
+    stream: bool = False
 
     @property
     def json_schema(self) -> dict[str, JsonValue] | None:
@@ -273,6 +274,7 @@ class LLMStub:
         self._in_flight = 0
         self._peak_in_flight = 0
         self._answered = 0
+        self._abandoned = 0
         app = Starlette(routes=[Route("/v1/chat/completions", self._chat, methods=["POST"])])
         config = uvicorn.Config(
             app,
@@ -311,6 +313,13 @@ class LLMStub:
         with self._lock:
             return self._answered
 
+    @property
+    def abandoned(self) -> int:
+        """Streamed answers the client stopped reading before the end (the stub then stops
+        writing, as a server that notices the closed connection stops generating)."""
+        with self._lock:
+            return self._abandoned
+
     def _next_reply(self, number: int, request: StubRequest) -> StubReply:
         if self._script is None:
             return planner_reply(request)
@@ -320,7 +329,43 @@ class LLMStub:
             return StubReply(status=500, content=f"script exhausted after {len(self._script)}")
         return self._script[number - 1]
 
-    async def _chat(self, http_request: Request) -> JSONResponse:
+    async def _stream(
+        self, number: int, request: StubRequest, reply: StubReply, delay_s: float
+    ) -> AsyncIterator[str]:
+        """The reply's text as server-sent chunks, a word at a time, spread over ``delay_s``."""
+        words = (reply.content or "").split(" ")
+        finished = False
+        try:
+            for index, word in enumerate(words):
+                await asyncio.sleep(delay_s / len(words))
+                delta = {"role": "assistant", "content": word if index == 0 else f" {word}"}
+                chunk = {
+                    "id": f"chatcmpl-stub-{number}",
+                    "object": "chat.completion.chunk",
+                    "created": int(time.time()),
+                    "model": request.model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+                }
+                yield f"data: {json.dumps(chunk)}\n\n"
+            end = {"index": 0, "delta": {}, "finish_reason": "stop"}
+            last = {
+                "id": f"chatcmpl-stub-{number}",
+                "object": "chat.completion.chunk",
+                "created": int(time.time()),
+                "model": request.model,
+                "choices": [end],
+            }
+            yield f"data: {json.dumps(last)}\n\ndata: [DONE]\n\n"
+            finished = True
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+                if finished:
+                    self._answered += 1
+                else:
+                    self._abandoned += 1
+
+    async def _chat(self, http_request: Request) -> Response:
         try:
             request = StubRequest.model_validate(await http_request.json())
         except (ValidationError, ValueError) as exc:
@@ -331,8 +376,12 @@ class LLMStub:
             self._in_flight += 1
             self._peak_in_flight = max(self._peak_in_flight, self._in_flight)
         reply = self._next_reply(number, request)
+        delay_s = self._delay_s if reply.delay_s is None else reply.delay_s
+        if request.stream and reply.status == 200:
+            chunks = self._stream(number, request, reply, delay_s)
+            return StreamingResponse(chunks, media_type="text/event-stream")
         try:
-            await asyncio.sleep(self._delay_s if reply.delay_s is None else reply.delay_s)
+            await asyncio.sleep(delay_s)
         finally:
             with self._lock:
                 self._in_flight -= 1

@@ -31,7 +31,10 @@ _SYSTEM = files("agent.briefing.prompts").joinpath("narrative.md").read_text(enc
 NARRATIVE_PROMPT_VERSION = prompt_version(_SYSTEM)
 
 MAX_CHARS = 1200
-_MAX_TOKENS = 400
+MAX_FACTS = 20
+"""The facts a narrative request shows, in the briefing's order: a small local model reads a
+short prompt in time (the validator still knows every fact)."""
+_FACT_CHARS = 240
 _QUOTE_CHARS = 60
 
 _CITATION = re.compile(r"\[\s*f\d+(?:\s*,\s*f\d+)*\s*\]")
@@ -223,7 +226,8 @@ def check_narrative(text: str, facts: Sequence[Fact]) -> NarrativeCheck:
 def _messages(facts: Sequence[Fact]) -> list[ChatCompletionMessageParam]:
     # One line per fact; a fact cannot close the data block early (customer text is in there).
     lines = "\n".join(
-        f"[{fact.id}] {' '.join(_FACTS_TAG.sub('', fact.text).split())}" for fact in facts
+        f"[{fact.id}] {' '.join(_FACTS_TAG.sub('', fact.text).split())[:_FACT_CHARS]}"
+        for fact in facts[:MAX_FACTS]
     )
     return [
         {"role": "system", "content": _SYSTEM},
@@ -247,8 +251,9 @@ async def write_narrative(
         result = await client.chat(
             _messages(briefing.facts),
             deadline=deadline,
-            max_tokens=_MAX_TOKENS,
+            max_tokens=client.config.narrative_max_tokens,
             purpose="narrative",
+            stream=True,  # a narrative out of time is closed, and the server stops writing
         )
     except LLMError as exc:
         trace = LLMCallTrace.failed("narrative", client.model, exc, NARRATIVE_PROMPT_VERSION)

@@ -196,9 +196,8 @@ async def brief(state: DecisionState, *, runtime: Runtime[Deps]) -> dict[str, An
     deps = runtime.context
     if deps.llm is None or deps.config.llm is None or not deps.config.llm.narrative:
         return {"briefing": briefing}
-    briefing, trace, kept_template = await write_narrative(
-        deps.llm, briefing, deadline=state["deadline"]
-    )
+    deadline = deps.monotonic() + deps.config.llm.narrative_deadline_s  # its own time
+    briefing, trace, kept_template = await write_narrative(deps.llm, briefing, deadline=deadline)
     update: dict[str, Any] = {"briefing": briefing, "llm_calls": [trace] if trace else []}
     if kept_template is not None:
         update["mode_reason"] = f"{state['mode_reason']}; narrative: template ({kept_template})"

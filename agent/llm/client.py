@@ -24,8 +24,10 @@ from typing import Literal
 
 import httpx
 import openai
+from openai import AsyncStream
 from openai.types.chat import (
     ChatCompletion,
+    ChatCompletionChunk,
     ChatCompletionMessageFunctionToolCall,
     ChatCompletionMessageParam,
     ChatCompletionToolParam,
@@ -68,6 +70,38 @@ def _tool_calls(calls: Sequence[object]) -> list[ToolCallOut]:
             arguments = "" if arguments is None else json.dumps(arguments)
         found.append(ToolCallOut(id=call.id or f"call_{index}", name=name, arguments=arguments))
     return found
+
+
+async def _gathered(chunks: AsyncStream[ChatCompletionChunk]) -> ChatCompletion:
+    """A streamed text answer as one completion: its text (or refusal), finish reason, model
+    and usage. A server that answers with one JSON completion instead is read as one."""
+    if chunks.response.headers.get("content-type", "").startswith("application/json"):
+        return ChatCompletion.model_validate_json(await chunks.response.aread())
+    parts: list[str] = []
+    refused: list[str] = []
+    first: ChatCompletionChunk | None = None
+    finish: str | None = None
+    usage = None
+    async for chunk in chunks:
+        first = first or chunk
+        usage = chunk.usage or usage
+        for choice in chunk.choices[:1]:
+            parts.append(choice.delta.content or "")
+            refused.append(choice.delta.refusal or "")
+            finish = choice.finish_reason or finish
+    if first is None:
+        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the stream ended before any chunk")
+    message = {"role": "assistant", "content": "".join(parts), "refusal": "".join(refused) or None}
+    return ChatCompletion.model_validate(
+        {
+            "id": first.id,
+            "object": "chat.completion",
+            "created": first.created,
+            "model": first.model,
+            "choices": [{"index": 0, "message": message, "finish_reason": finish or "stop"}],
+            "usage": usage.model_dump() if usage is not None else None,
+        }
+    )
 
 
 def _to_result(
@@ -235,12 +269,16 @@ class LLMClient:
         max_tokens: int | None = None,
         purpose: str = "plan",
         response_format: Mapping[str, object] | None = None,
+        stream: bool = False,
     ) -> ChatResult:
         """One chat completion (first choice), retried within ``deadline``; ``purpose`` picks
         the circuit breaker.
 
         ``response_format`` (e.g. a ``json_schema``) constrains a text answer; it is sent only
-        when given, since some servers reject the field.
+        when given, since some servers reject the field. ``stream`` reads a text answer as it
+        is written, so a call that runs out of time closes the stream, and a server that
+        notices (llama.cpp, llama-cpp-python, vLLM) stops generating instead of working on for
+        nobody (tool calls are read whole: do not stream them).
 
         Raises ``LLMError``; its ``code`` says why (``deadline``, ``circuit_open``, ...). A model
         refusal is not an error: it comes back in ``ChatResult.refusal``.
@@ -258,6 +296,8 @@ class LLMClient:
         body = self._body(messages, tools, tool_choice, max_tokens)
         if response_format is not None:
             body["response_format"] = dict(response_format)
+        if stream:
+            body["stream"] = True
         size = request_chars(body)
         try:
             completion, attempts = await self._create_with_retries(body, deadline, purpose)
@@ -340,6 +380,17 @@ class LLMClient:
                 # walk the whole request, tool schemas included, through its TypedDict
                 # transformer on the event loop (~3 ms a call) for a body that is plain JSON
                 # already. Auth, errors and the ChatCompletion parsing are the SDK's as ever.
+                if body.get("stream"):
+                    chunks = await self._sdk().post(
+                        "/chat/completions",
+                        cast_to=ChatCompletion,
+                        body=body,
+                        options={"timeout": timeout},
+                        stream=True,
+                        stream_cls=AsyncStream[ChatCompletionChunk],
+                    )
+                    async with chunks:  # closed on the way out, a timeout's cancel included
+                        return await _gathered(chunks)
                 return await self._sdk().post(
                     "/chat/completions",
                     cast_to=ChatCompletion,

@@ -111,6 +111,34 @@ async def test_asked_for_a_json_plan_the_stub_writes_one_no_action_call(
     assert not stub.requests[0].tools
 
 
+async def test_a_streamed_answer_is_read_whole() -> None:
+    words = "Their card payment failed at checkout [f4]."
+    with LLMStub(script=[StubReply(content=words)], delay_s=0.05) as stub:
+        client = client_for(stub)
+        result = await client.chat(MESSAGES, deadline=time.monotonic() + 5, stream=True)
+        await client.aclose()
+
+    assert (result.content, result.finish_reason, result.model) == (words, "stop", "stub-model")
+    assert stub.requests[0].stream
+    assert (stub.answered, stub.abandoned) == (1, 0)
+
+
+async def test_a_stream_out_of_time_is_closed_and_the_server_stops_writing() -> None:
+    long_answer = StubReply(content=" ".join(["word"] * 200), delay_s=30)
+    with LLMStub(script=[long_answer]) as stub:
+        client = client_for(stub)
+        with pytest.raises(LLMError) as late:
+            await client.chat(MESSAGES, deadline=time.monotonic() + 0.3, stream=True)
+        for _ in range(500):  # the server notices the closed connection within moments
+            if stub.abandoned:
+                break
+            await asyncio.sleep(0.01)
+        await client.aclose()
+
+    assert late.value.code is LLMErrorCode.DEADLINE
+    assert (stub.answered, stub.abandoned) == (0, 1)
+
+
 async def test_without_tools_the_stub_cites_the_first_fact(client: LLMClient) -> None:
     facts: list[ChatCompletionMessageParam] = [
         {"role": "user", "content": "<facts>\n[f1] tier gold\n[f2] last NPS 3\n</facts>"}

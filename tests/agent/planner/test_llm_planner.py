@@ -6,7 +6,9 @@ for an inline customer, so no test leans on another's decision history.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from datetime import timedelta
 
 import httpx
@@ -265,6 +267,45 @@ async def test_briefing_narrative_is_written_by_the_llm(
     assert record.briefing is not None
     assert [c.purpose for c in record.llm_calls] == ["plan", "narrative"]
     assert record.briefing.narrative_source == "llm", record.mode_reason
+
+
+async def test_a_narrative_has_its_own_deadline_and_streams(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    async def too_slow_to_plan(body: Body) -> httpx.Response:
+        await asyncio.sleep(0.5)
+        return no_action()
+
+    def streamed(body: Body) -> httpx.Response:
+        fact_id, text = body["messages"][-1]["content"].split("\n")[1][1:].split("] ", 1)
+        sentence = f"{text.rstrip('.')} [{fact_id}]."
+        chunks = [
+            {
+                "id": "c1",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "scripted-1",
+                "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}],
+            }
+            for word in re.split(r"(?<= )", sentence)
+        ]
+        sse = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
+        return httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"})
+
+    model = ScriptedModel(too_slow_to_plan, streamed)
+    model_route.side_effect = model
+    inbound = request(
+        "llm_own_deadline",
+        context={"direction": "inbound", "channel": "chat", "reason": "charged twice this month"},
+    )
+
+    record = (await llm_decider(deadline_s=0.2).brief(inbound)).record
+
+    assert record.mode == "fallback_rules"  # the plan ran out of its time ...
+    assert record.briefing is not None
+    assert record.briefing.narrative_source == "llm", record.mode_reason  # ... not the narrative's
+    assert model.requests[1]["stream"] is True
+    assert model.requests[1]["max_tokens"] == 200
 
 
 async def test_events_the_model_fetched_are_recorded_for_replay(
