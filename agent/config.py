@@ -136,7 +136,8 @@ class LLMConfig(BaseModel):
         default=16000,
         ge=500,
         le=1_000_000,
-        description="The most tokens a plan request may take (estimated from its size): the "
+        description="The most tokens a plan request may take (estimated from its size, at "
+        "the characters per token the server's own usage reports show): the "
         "weakest playbooks are left out until it fits. For a model with an 8k context, 6000 "
         "with tool_choice named (the schemas of every tool alone take about 5000).",
     )

@@ -42,7 +42,7 @@ from agent.llm.errors import LLMError, LLMErrorCode
 from agent.llm.http_errors import as_llm_error
 from agent.llm.models import ChatResult, LLMUsage, ToolCallOut
 
-__all__ = ["LLMClient", "request_chars"]
+__all__ = ["DEFAULT_CHARS_PER_TOKEN", "LLMClient", "request_chars"]
 
 _log = logging.getLogger("nextbest.llm")
 
@@ -175,6 +175,11 @@ def _fields(exc: LLMError, **more: object) -> dict[str, object]:
     }
 
 
+DEFAULT_CHARS_PER_TOKEN = 3.0
+"""A cautious estimate for a JSON-heavy request (English prose runs nearer 4 a token); a small
+model's tokenizer with a function-calling template was measured at 2.4."""
+
+
 def request_chars(body: dict[str, object]) -> int:
     """The size of a request body as compact JSON: what a prompt budget is measured in."""
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str))
@@ -208,6 +213,7 @@ class LLMClient:
         self._bound: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient, openai.AsyncOpenAI] | None
         self._bound = None
         self._breakers: dict[str, CircuitBreaker] = {}
+        self._chars_per_token: float | None = None
 
     def _sdk(self) -> openai.AsyncOpenAI:
         """The SDK client for the running event loop (made on first use in each loop)."""
@@ -254,6 +260,20 @@ class LLMClient:
     def breakers(self) -> dict[str, CircuitBreaker]:
         """The breakers made so far, by kind of call."""
         return dict(self._breakers)
+
+    @property
+    def chars_per_token(self) -> float:
+        """Characters of prompt (messages and tools, as compact JSON) per token, as this
+        server's tokenizer and chat template count them: learned from the prompt_tokens it
+        reports, ``DEFAULT_CHARS_PER_TOKEN`` until it has reported any."""
+        return self._chars_per_token or DEFAULT_CHARS_PER_TOKEN
+
+    def _learn(self, prompt_chars: int, usage: LLMUsage) -> None:
+        if usage.prompt_tokens <= 0 or prompt_chars <= 0:
+            return  # a server that reports no usage teaches nothing
+        seen = min(max(prompt_chars / usage.prompt_tokens, 1.0), 8.0)
+        last = self._chars_per_token
+        self._chars_per_token = seen if last is None else 0.7 * last + 0.3 * seen
 
     def reset_breakers(self) -> None:
         """Forget every failure (an eval does this between scenarios)."""
@@ -324,6 +344,9 @@ class LLMClient:
             breaker.release()
             raise
         breaker.record_success()
+        self._learn(
+            request_chars({"messages": body["messages"], "tools": tools or []}), result.usage
+        )
         return result
 
     async def _create_with_retries(

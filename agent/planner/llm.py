@@ -35,7 +35,7 @@ from agent.planner.llm_calls import CallOutcome, ParsedRound, parse_calls
 from agent.planner.llm_input import PlannerProfile, minimize, planner_data
 from agent.planner.llm_json import calls_from_json, response_format, tool_listing
 from agent.planner.llm_readonly import Lookup, answer, tool_message
-from agent.planner.llm_tools import action_tools, base_schemas, read_only_tools
+from agent.planner.llm_tools import action_tools, base_schemas, bounded, read_only_tools
 from agent.planner.proposal import PlannerNote, Proposal
 from agent.playbooks.model import PlaybookHit
 from agent.profile import Profile
@@ -198,10 +198,6 @@ def _notes(session: LLMSession) -> list[PlannerNote]:
     return notes
 
 
-CHARS_PER_TOKEN = 3.0
-"""A cautious estimate for a JSON-heavy request (English prose runs nearer 4 a token)."""
-
-
 def _session(
     plan_input: PlanInput, view: PlannerProfile, hits: list[PlaybookHit], mode: ToolChoiceMode
 ) -> LLMSession:
@@ -236,6 +232,7 @@ def _fitted(
     mode: ToolChoiceMode,
     *,
     read_only: bool,
+    chars_per_token: float,
 ) -> tuple[LLMSession, list[PlaybookHit]]:
     """The session with the most playbooks, best first, whose first request fits ``budget``
     tokens; and the playbooks left out. A named call sends one tool: the largest is counted.
@@ -247,7 +244,7 @@ def _fitted(
         if mode == "named":
             tools = sorted(tools, key=lambda t: request_chars(dict(t)))[-1:]
         body = {"messages": session.messages, "tools": tools}
-        if not hits or request_chars(body) / CHARS_PER_TOKEN <= budget:
+        if not hits or request_chars(body) / chars_per_token <= budget:
             return session, plan_input.hits[len(hits) :]
         hits.pop()  # the weakest playbook
 
@@ -275,13 +272,14 @@ def _offer(
 ) -> list[ChatCompletionToolParam]:
     """The tools the next call offers, with ``session.choice`` set: ``required``, ``auto`` or
     ``none`` (the tools go into the JSON plan's schema) as configured, with every tool.
-    ``named``: one tool, named, the first action of the best
+    ``named`` and ``none`` bound free text (``bounded``): they serve grammar-constrained local
+    servers. ``named``: one tool, named, the first action of the best
     playbook (those whose conditions hold first) that was not named in this session yet; else a
     handoff to a person; else the first tool (the model must call it, so the others would
     only lengthen the request)."""
     if mode != "named":
         session.choice = mode
-        return tools
+        return bounded(tools) if mode == "none" else tools
     offered = [t["function"]["name"] for t in tools]
     ranked = sorted(session.hits.values(), key=lambda h: (not h.conditions_met, -h.score))
     listed = [a.type.value for h in ranked for a in h.playbook.actions]
@@ -289,7 +287,7 @@ def _offer(
     fresh = [n for n in candidates if n not in session.named]
     session.choice = (fresh or candidates)[0]
     session.named.append(session.choice)
-    return [t for t in tools if t["function"]["name"] == session.choice]
+    return bounded(t for t in tools if t["function"]["name"] == session.choice)
 
 
 def _tools(session: LLMSession, *, read_only: bool) -> list[ChatCompletionToolParam]:
@@ -351,7 +349,10 @@ async def plan_llm(
     mode = client.config.mode
     looks_up = mode in ("required", "auto")  # a named call or a JSON plan is an action at once
     reads = max_rounds > 0 and looks_up
-    session, left_out = _fitted(plan_input, view, budget, mode, read_only=reads)
+    ratio = client.chars_per_token  # as this server counts, once it has said
+    session, left_out = _fitted(
+        plan_input, view, budget, mode, read_only=reads, chars_per_token=ratio
+    )
     calls: list[LLMCallTrace] = []
     for round_no in range(max_rounds + 1):
         reading = round_no < max_rounds and looks_up
@@ -359,7 +360,9 @@ async def plan_llm(
         result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode) and round_no == 0 and _too_long(calls[-1]):
             budget //= 2
-            session, left_out = _fitted(plan_input, view, budget, mode, read_only=reading)
+            session, left_out = _fitted(
+                plan_input, view, budget, mode, read_only=reading, chars_per_token=ratio
+            )
             tools = _offer(mode, session, _tools(session, read_only=reading))
             result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode):

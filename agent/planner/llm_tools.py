@@ -30,6 +30,7 @@ __all__ = [
     "SearchPlaybooksArgs",
     "action_tools",
     "base_schemas",
+    "bounded",
     "read_only_tools",
     "strict_schema",
 ]
@@ -291,6 +292,35 @@ def _action_parameters(args: JsonSchema, playbook_ids: Iterable[str]) -> JsonSch
         "required": ["playbook_id", "rationale", "args"],
         "additionalProperties": False,
     }
+
+
+FREE_TEXT_CHARS = 200
+"""The bound ``bounded`` sets on free text: within every tool's own limits."""
+
+
+def _bound_strings(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _bound_strings(item)
+        return
+    if not isinstance(node, dict):
+        return
+    free = not {"enum", "pattern", "format", "maxLength"} & node.keys()
+    if node.get("type") == "string" and free:
+        node["maxLength"] = FREE_TEXT_CHARS
+    for value in node.values():
+        _bound_strings(value)
+
+
+def bounded(tools: Iterable[ChatCompletionToolParam]) -> list[ChatCompletionToolParam]:
+    """Copies of ``tools`` whose free-text strings carry ``maxLength``: a server that holds the
+    model to the schema by grammar (llama.cpp) then cannot let it run on inside one string
+    until ``max_tokens``. OpenAI's strict mode refuses the keyword, so only the local-server
+    modes (tool_choice named and none) send it."""
+    copies = copy.deepcopy(list(tools))
+    for tool in copies:
+        _bound_strings(tool["function"].get("parameters"))
+    return copies
 
 
 def action_tools(pre: Precheck, playbook_ids: Iterable[str]) -> list[ChatCompletionToolParam]:

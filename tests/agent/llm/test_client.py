@@ -166,6 +166,30 @@ async def test_without_tools_no_tool_fields_are_sent(
     assert body["max_tokens"] == 64
 
 
+async def test_the_client_learns_the_servers_characters_per_token(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    def counted(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        prompt = json.dumps(
+            {"messages": body["messages"], "tools": body.get("tools", [])},
+            separators=(",", ":"),
+        )
+        answer = json.loads(TEXT_OK.content)
+        answer["usage"]["prompt_tokens"] = len(prompt) // 2  # two characters a token
+        return httpx.Response(200, json=answer)
+
+    router.post(URL).mock(side_effect=counted)
+    client = make_client(clock)
+    before = client.chars_per_token
+
+    await client.chat(MESSAGES, tools=TOOLS, deadline=clock() + 5)
+
+    assert before == 3.0  # the cautious default, until the server has counted
+    assert client.chars_per_token == pytest.approx(2.0, abs=0.05)
+    await client.aclose()
+
+
 @pytest.mark.parametrize(
     ("headers", "expected_sleep"),
     [

@@ -58,6 +58,7 @@ async def test_a_plain_tool_call_is_the_decision(
 
     record = await decide(llm_decider(), request("llm_plain"))
 
+    assert "maxLength" not in json.dumps(model.requests[0]["tools"])  # OpenAI strict refuses it
     assert record.mode == "llm"
     assert record.chosen.call.type == "send_message"
     assert record.chosen.call.channel == "email"
@@ -438,6 +439,8 @@ async def test_a_named_tool_choice_offers_the_best_playbooks_first_action_alone(
     assert name == playbook.actions[0].type.value
     assert record.llm_calls[0].tool_choice == name
     assert len(model.requests) == 1  # no look-up rounds before a named action
+    # a grammar-held small model cannot run on inside a string (llama.cpp honours maxLength)
+    assert offered["function"]["parameters"]["properties"]["rationale"]["maxLength"] == 200
 
 
 def json_plan(*made: tuple[str, str]) -> httpx.Response:
@@ -463,6 +466,9 @@ async def test_tool_choice_none_asks_for_a_json_plan_that_a_schema_constrains(
     schema = body["response_format"]["json_schema"]["schema"]
     variants = schema["properties"]["calls"]["items"]["anyOf"]
     named = [v["properties"]["tool"]["enum"] for v in variants]
+    assert all(
+        v["properties"]["arguments"]["properties"]["rationale"]["maxLength"] for v in variants
+    )
     assert ["send_message"] in named
     assert ["no_action"] in named
     listing = body["messages"][2]
