@@ -4,6 +4,7 @@ shapes). Nothing that could hold the request, its headers or the key is kept."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -15,6 +16,9 @@ from agent.llm.errors import LLMError, LLMErrorCode
 __all__ = ["as_llm_error"]
 
 _RETRYABLE_STATUS = frozenset({408, 409})
+_REFUSED_REQUEST = re.compile(r"validation error|not supported|unsupported", re.IGNORECASE)
+"""A 5xx that blames the request (llama-cpp-python answers a response_format it does not know
+with a 500 and "1 validation error"): the same request fails the same way, so no retry."""
 
 
 def _retry_after_s(headers: httpx.Headers, cap_s: float) -> float | None:
@@ -50,6 +54,8 @@ def _status_error(exc: openai.APIStatusError, cap_s: float) -> LLMError:
         code = LLMErrorCode.CLIENT_ERROR
     headers = httpx.Headers(dict(exc.response.headers))
     error_type, server_message = _server_said(exc.body)
+    if status >= 500 and _REFUSED_REQUEST.search(server_message or ""):
+        code = LLMErrorCode.CLIENT_ERROR
     said = f": {server_message}" if server_message else ""
     return LLMError(
         code,

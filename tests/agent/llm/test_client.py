@@ -265,6 +265,23 @@ async def test_server_errors_beyond_max_attempts_raise(
     assert caught.value.__cause__ is None
 
 
+async def test_a_500_that_blames_the_request_is_not_retried(
+    router: respx.MockRouter, clock: FakeClock
+) -> None:
+    # llama-cpp-python, asked for a response_format type it does not know
+    said = "1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format')}"
+    refused = httpx.Response(
+        500, json={"error": {"message": said, "type": "internal_server_error"}}
+    )
+    route = router.post(URL).mock(side_effect=[refused, TEXT_OK])
+
+    with pytest.raises(LLMError) as caught:
+        await make_client(clock, max_attempts=3).chat(MESSAGES, deadline=clock() + 8)
+
+    assert (caught.value.code, caught.value.status) == (LLMErrorCode.CLIENT_ERROR, 500)
+    assert route.call_count == 1
+
+
 @pytest.mark.parametrize("status", [408, 409])
 async def test_request_timeout_and_conflict_are_retried(
     router: respx.MockRouter, clock: FakeClock, status: int

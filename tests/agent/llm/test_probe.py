@@ -16,10 +16,7 @@ from agent.llm.probe import CACHE_FILE, cached_probe, probe, with_probed_choice
 from api.cli import app
 from evals.llm_stub import LLMStub, StubReply, StubRequest, planner_reply
 
-LLAMA_CPP_500 = StubReply(
-    status=500,
-    content='{"error": {"code": 500, "message": "tool_choice required is not supported"}}',
-)
+LLAMA_CPP_500 = StubReply(status=500, content="internal_server_error")  # it says no more
 
 
 def like_llama_cpp_python(request: StubRequest) -> StubReply:
