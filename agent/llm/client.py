@@ -268,10 +268,12 @@ class LLMClient:
         reports, ``DEFAULT_CHARS_PER_TOKEN`` until it has reported any."""
         return self._chars_per_token or DEFAULT_CHARS_PER_TOKEN
 
-    def _learn(self, prompt_chars: int, usage: LLMUsage) -> None:
-        if usage.prompt_tokens <= 0 or prompt_chars <= 0:
+    def observe_prompt(self, prompt_chars: int, prompt_tokens: int) -> None:
+        """Learn from a prompt of ``prompt_chars`` that the server counted as ``prompt_tokens``
+        (its usage, or the count a context-exceeded error gives)."""
+        if prompt_tokens <= 0 or prompt_chars <= 0:
             return  # a server that reports no usage teaches nothing
-        seen = min(max(prompt_chars / usage.prompt_tokens, 1.0), 8.0)
+        seen = min(max(prompt_chars / prompt_tokens, 1.0), 8.0)
         last = self._chars_per_token
         self._chars_per_token = seen if last is None else 0.7 * last + 0.3 * seen
 
@@ -344,8 +346,9 @@ class LLMClient:
             breaker.release()
             raise
         breaker.record_success()
-        self._learn(
-            request_chars({"messages": body["messages"], "tools": tools or []}), result.usage
+        self.observe_prompt(
+            request_chars({"messages": body["messages"], "tools": tools or []}),
+            result.usage.prompt_tokens,
         )
         return result
 

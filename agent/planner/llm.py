@@ -10,6 +10,7 @@ caller then lets the rules planner decide. Nothing here decides what is permitte
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -267,6 +268,22 @@ def _too_long(trace: LLMCallTrace) -> bool:
     return trace.status == 400 and "context" in said
 
 
+_COUNTED = re.compile(r"(\d+) in the messages")
+"""How OpenAI, vLLM and llama-cpp-python say how long a refused prompt was: "you requested 12661
+tokens (11861 in the messages, 800 in the completion)"."""
+
+
+def _counted_tokens(trace: LLMCallTrace) -> int | None:
+    found = _COUNTED.search(trace.error_message or "")
+    return int(found[1]) if found else None
+
+
+def _prompt_chars(session: LLMSession, tools: Sequence[ChatCompletionToolParam]) -> int:
+    """What the server counted in a prompt: the messages, and the tools it was sent."""
+    sent = [] if session.json_plan else list(tools)
+    return request_chars({"messages": session.messages, "tools": sent})
+
+
 def _offer(
     mode: ToolChoiceMode, session: LLMSession, tools: list[ChatCompletionToolParam]
 ) -> list[ChatCompletionToolParam]:
@@ -342,7 +359,8 @@ async def plan_llm(
     """Ask the model for proposals; up to ``max_rounds`` rounds of read-only tools come first.
 
     The request fits the configured token budget: the weakest playbooks are left out until it
-    does (a note says which). A server that still finds it too long gets one more try within
+    does (a note says which). A server that still finds it too long gets one more try: fitted
+    by the server's own count of the refused prompt where its error gives one, else within
     half the budget."""
     view, masked = minimize(plan_input.profile, plan_input.now, plan_input.precheck)
     budget = client.config.prompt_token_budget
@@ -359,7 +377,12 @@ async def plan_llm(
         tools = _offer(mode, session, _tools(session, read_only=reading))
         result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode) and round_no == 0 and _too_long(calls[-1]):
-            budget //= 2
+            counted = _counted_tokens(calls[-1])
+            if counted:  # the server said how long the prompt was: measure by its count
+                client.observe_prompt(_prompt_chars(session, tools), counted)
+                ratio = _prompt_chars(session, tools) / counted
+            else:
+                budget //= 2
             session, left_out = _fitted(
                 plan_input, view, budget, mode, read_only=reading, chars_per_token=ratio
             )

@@ -65,18 +65,35 @@ def response_format(
     }
 
 
+def _shape(node: object) -> str:
+    """A schema in a few characters: ``{channel: "email"|"sms", send_at: string or null}``."""
+    if not isinstance(node, dict):
+        return "any"
+    if "enum" in node:
+        return "|".join(json.dumps(value) for value in node["enum"])
+    if "anyOf" in node:
+        return " or ".join(dict.fromkeys(_shape(variant) for variant in node["anyOf"]))
+    if node.get("type") == "object" or "properties" in node:
+        fields = node.get("properties", {})
+        return "{" + ", ".join(f"{name}: {_shape(sub)}" for name, sub in fields.items()) + "}"
+    if node.get("type") == "array":
+        return f"[{_shape(node.get('items'))}]"
+    return str(node.get("type", "any"))
+
+
 def tool_listing(tools: Sequence[ChatCompletionToolParam]) -> str:
-    """The user message that stands in for the tools: what each does and the arguments it takes."""
+    """The user message that stands in for the tools: what each does, and the shape of its
+    arguments (the schema itself travels in ``response_format``, which holds the answer to
+    it; a small model's context has no room for it twice)."""
     lines = [
         "Tools cannot be called here. Answer with one JSON object and nothing else: "
         '{"calls": [{"tool": "<tool name>", "arguments": {...}}]}, one entry per action you '
-        f"propose (at most {MAX_CALLS}), the best first. The action tools and their arguments "
-        "(JSON schema):"
+        f"propose (at most {MAX_CALLS}), the best first. The action tools and their arguments:"
     ]
     for tool in tools:
         function = tool["function"]
-        parameters = json.dumps(function.get("parameters", {}), separators=(",", ":"))
-        lines.append(f"- {function['name']}: {function.get('description', '')} {parameters}")
+        shape = _shape(function.get("parameters"))
+        lines.append(f"- {function['name']}: {function.get('description', '')} {shape}")
     return "\n".join(lines)
 
 

@@ -411,6 +411,36 @@ async def test_a_request_the_server_finds_too_long_is_sent_again_shorter(
     assert any("had to fit 8000 tokens" in n.note for n in record.planner_notes)
 
 
+async def test_a_prompt_the_server_counted_too_long_is_refitted_by_its_count(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    def too_long(body: Body) -> httpx.Response:
+        sent = json.dumps(
+            {"messages": body["messages"], "tools": body["tools"]}, separators=(",", ":")
+        )
+        counted = len(sent) // 2  # two characters a token, where 3 were assumed
+        message = (
+            "This model's maximum context length is 8192 tokens. However, you requested "
+            f"{counted + 800} tokens ({counted} in the messages, 800 in the completion)."
+        )
+        return httpx.Response(400, json={"error": {"message": message, "code": 400}})
+
+    model = ScriptedModel(too_long, no_action())
+    model_route.side_effect = model
+    decider = llm_decider(prompt_token_budget=8000)
+
+    record = await decide(decider, request("llm_counted"))
+
+    assert record.mode == "llm"
+    first, second = model.requests
+    resent = json.dumps(
+        {"messages": second["messages"], "tools": second["tools"]}, separators=(",", ":")
+    )
+    assert len(resent) / 2 <= 8000  # within the budget, by the server's own count
+    assert len(_shown(second)) < len(_shown(first))
+    assert any("had to fit 8000 tokens" in n.note for n in record.planner_notes)  # not 4000
+
+
 async def test_a_named_tool_choice_offers_the_best_playbooks_first_action_alone(
     llm_decider: LLMDecider, model_route: respx.Route
 ) -> None:
@@ -475,6 +505,8 @@ async def test_tool_choice_none_asks_for_a_json_plan_that_a_schema_constrains(
     assert listing["role"] == "user"
     assert '{"calls": [' in listing["content"]
     assert "send_message:" in listing["content"]
+    assert 'channel: "email"' in listing["content"]  # the arguments' shape, not the schema again
+    assert "additionalProperties" not in listing["content"]
     assert (record.llm_calls[0].tool_choice, record.llm_calls[0].probed_at) == ("none", NOW)
     assert len(model.requests) == 1  # no look-up rounds before a JSON plan
 
