@@ -97,6 +97,7 @@ class CompatRow(BaseModel):
     fallbacks: dict[str, int] = Field(description="Why decisions fell back, by reason.")
     protocol_fallbacks: int = Field(description="Fallbacks for a protocol reason: must be 0.")
     violations: int = Field(description="Final actions a policy forbids: must be 0.")
+    errors: int = Field(description="Decisions that raised instead of deciding: must be 0.")
     latency_p50_ms: float
     latency_p95_ms: float
     deadline_s: float
@@ -182,7 +183,7 @@ def _evaluate(llm: LLMConfig, suite: Suite, console: Console) -> list[ScenarioRe
 
         def say(result: ScenarioResult) -> None:
             got = result.got
-            mode = "error" if got is None else got.mode
+            mode = f"error: {result.error}" if got is None else got.mode
             console.print(f"  {result.id}: {mode} {result.latency_ms / 1000:.1f} s", markup=False)
 
         return asyncio.run(run_and_close(env, suite, on_result=say)).scenarios
@@ -206,6 +207,7 @@ def _row(spec: ModelSpec, llm: LLMConfig, results: list[ScenarioResult]) -> Comp
         fallbacks=dict(fellback.most_common()),
         protocol_fallbacks=sum(n for k, n in fellback.items() if k in _PROTOCOL),
         violations=sum(1 for r in results if r.violation),
+        errors=sum(1 for r in results if r.error is not None),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
         deadline_s=llm.deadline_s,
@@ -217,7 +219,7 @@ def _table(rows: list[CompatRow]) -> Table:
     table = Table(title="LLM mode against local servers", title_justify="left")
     for column in ["server", "model", "tool_choice", "n", "model decided", "fallbacks"]:
         table.add_column(column)
-    for column in ["protocol", "forbidden", "p50 s", "p95 s", "narratives kept"]:
+    for column in ["protocol", "forbidden", "errors", "p50 s", "p95 s", "narratives kept"]:
         table.add_column(column)
     for row in rows:
         reasons = ", ".join(f"{k} {n}" for k, n in row.fallbacks.items()) or "-"
@@ -230,6 +232,7 @@ def _table(rows: list[CompatRow]) -> Table:
             reasons,
             str(row.protocol_fallbacks),
             str(row.violations),
+            str(row.errors),
             f"{row.latency_p50_ms / 1000:.1f}",
             f"{row.latency_p95_ms / 1000:.1f} (deadline {row.deadline_s:.0f})",
             row.narratives,
@@ -268,10 +271,17 @@ def main(argv: list[str] | None = None) -> int:
         "--mode", action="append", default=[], help="Only these tool_choice modes (repeatable)."
     )
     parser.add_argument("--model", action="append", default=[], help="Only these models.")
+    parser.add_argument(
+        "--scenario", action="append", default=[], help="These scenarios, not a sample."
+    )
     parser.add_argument("--out", type=Path, default=_OUT, help="Logs, models and the report.")
     args = parser.parse_args(argv)
     console = Console(width=max(Console().width, 140))
-    sample = _sample(load_suite("default"), args.scenarios)
+    suite = load_suite("default")
+    sample = _sample(suite, args.scenarios)
+    if args.scenario:
+        chosen = tuple(s for s in suite.scenarios if s.id in args.scenario)
+        sample = Suite(name=f"{suite.name}-chosen", path=suite.path, scenarios=chosen)
     rows: list[CompatRow] = []
     probes: list[ProbeResult] = []
     models = [m for m in _models(args.python, args.out) if not args.model or m.name in args.model]
@@ -310,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (args.out / "table.md").write_text(_markdown(rows), encoding="utf-8")
     console.print(f"report: {args.out / 'report.json'}, table: {args.out / 'table.md'}")
-    bad = any(r.protocol_fallbacks or r.violations for r in rows)
+    bad = any(r.protocol_fallbacks or r.violations or r.errors for r in rows)
     return 1 if bad or not rows else 0
 
 

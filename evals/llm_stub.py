@@ -73,6 +73,9 @@ class StubReply(_Frozen):
     status: int = Field(default=200, ge=200, le=599)
     headers: dict[str, str] = Field(default_factory=dict, description="e.g. retry-after.")
     delay_s: float | None = Field(default=None, ge=0, description="None: the stub's delay.")
+    break_after: int | None = Field(
+        default=None, ge=0, description="Streamed: drop the connection after this many words."
+    )
 
 
 class StubRequest(BaseModel):
@@ -337,6 +340,8 @@ class LLMStub:
         finished = False
         try:
             for index, word in enumerate(words):
+                if index == reply.break_after:
+                    raise ConnectionAbortedError("the stub drops the connection, as scripted")
                 await asyncio.sleep(delay_s / len(words))
                 delta = {"role": "assistant", "content": word if index == 0 else f" {word}"}
                 chunk = {

@@ -423,7 +423,7 @@ class LLMClient:
                     body=body,
                     options={"timeout": timeout},
                 )
-        except (openai.OpenAIError, TimeoutError, ValueError) as exc:
+        except (openai.OpenAIError, httpx.HTTPError, TimeoutError, ValueError) as exc:
             # ``from None``: the SDK's exceptions carry the request, headers and key included.
             raise as_llm_error(exc, self._config.retry_after_cap_s) from None
 

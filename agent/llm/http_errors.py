@@ -92,10 +92,12 @@ def _server_said(body: object) -> tuple[str | None, str | None]:
 
 def as_llm_error(exc: BaseException, cap_s: float) -> LLMError:
     """Map what the SDK or the network raised to our codes; keep nothing that could hold a key."""
-    if isinstance(exc, openai.APITimeoutError | TimeoutError):
+    if isinstance(exc, openai.APITimeoutError | TimeoutError | httpx.TimeoutException):
         return LLMError(LLMErrorCode.TIMEOUT, "the LLM endpoint did not answer in time")
     if isinstance(exc, openai.APIConnectionError):
         return LLMError(LLMErrorCode.CONNECTION, "could not reach the LLM endpoint")
+    if isinstance(exc, httpx.HTTPError):  # raised unwrapped while a stream is read
+        return LLMError(LLMErrorCode.CONNECTION, f"the stream broke off ({type(exc).__name__})")
     if isinstance(exc, openai.APIStatusError):
         return _status_error(exc, cap_s)
     return LLMError(LLMErrorCode.BAD_RESPONSE, f"unreadable answer ({type(exc).__name__})")

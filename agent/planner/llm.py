@@ -33,7 +33,7 @@ from agent.llm import (
 )
 from agent.llm.client import request_chars
 from agent.planner.llm_calls import CallOutcome, ParsedRound, parse_calls
-from agent.planner.llm_input import PlannerProfile, minimize, planner_data
+from agent.planner.llm_input import EVENTS_SHOWN, PlannerProfile, minimize, planner_data
 from agent.planner.llm_json import calls_from_json, response_format, tool_listing
 from agent.planner.llm_readonly import Lookup, answer, tool_message
 from agent.planner.llm_tools import action_tools, base_schemas, bounded, read_only_tools
@@ -200,14 +200,18 @@ def _notes(session: LLMSession) -> list[PlannerNote]:
 
 
 def _session(
-    plan_input: PlanInput, view: PlannerProfile, hits: list[PlaybookHit], mode: ToolChoiceMode
+    plan_input: PlanInput,
+    view: PlannerProfile,
+    hits: list[PlaybookHit],
+    mode: ToolChoiceMode,
+    events: list[Event],
 ) -> LLMSession:
     """The opening conversation. A JSON plan (mode "none") lists the action tools in a second
     user message, since the request offers none."""
     user = planner_data(
         profile=view,
         signals=plan_input.signals,
-        events=plan_input.events,
+        events=events,
         context=plan_input.context,
         hits=hits,
     )
@@ -234,31 +238,36 @@ def _fitted(
     *,
     read_only: bool,
     chars_per_token: float,
-) -> tuple[LLMSession, list[PlaybookHit]]:
+) -> tuple[LLMSession, list[PlannerNote]]:
     """The session with the most playbooks, best first, whose first request fits ``budget``
-    tokens; and the playbooks left out. A named call sends one tool: the largest is counted.
-    A JSON plan sends none: its listing is one of the messages."""
+    tokens, and notes of what was left out: the weakest playbooks first, then, with none
+    left, the oldest half of the events shown, again and again. A named call sends one tool:
+    the largest is counted. A JSON plan sends none: its listing is one of the messages."""
     hits = list(plan_input.hits)
+    events = list(plan_input.events[-EVENTS_SHOWN:])
     while True:
-        session = _session(plan_input, view, hits, mode)
+        session = _session(plan_input, view, hits, mode, events)
         tools = [] if mode == "none" else _tools(session, read_only=read_only)
         if mode == "named":
             tools = sorted(tools, key=lambda t: request_chars(dict(t)))[-1:]
         body = {"messages": session.messages, "tools": tools}
-        if not hits or request_chars(body) / chars_per_token <= budget:
-            return session, plan_input.hits[len(hits) :]
-        hits.pop()  # the weakest playbook
-
-
-def _trimmed(left_out: Sequence[PlaybookHit], budget: int) -> list[PlannerNote]:
-    return [
-        PlannerNote(
-            playbook_id=h.playbook.key,
-            action_type="*",
-            note=f"not shown to the LLM: the request had to fit {budget} tokens",
-        )
-        for h in left_out
+        if request_chars(body) / chars_per_token <= budget or not (hits or events):
+            break
+        if hits:
+            hits.pop()  # the weakest playbook
+        else:
+            events = events[len(events) // 2 or 1 :]  # the newest half
+    why = f"not shown to the LLM: the request had to fit {budget} tokens"
+    notes = [
+        PlannerNote(playbook_id=h.playbook.key, action_type="*", note=why)
+        for h in plan_input.hits[len(hits) :]
     ]
+    hidden = min(len(plan_input.events), EVENTS_SHOWN) - len(events)
+    if hidden:
+        notes.append(
+            PlannerNote(playbook_id="*", action_type="*", note=f"{hidden} oldest events {why}")
+        )
+    return session, notes
 
 
 def _too_long(trace: LLMCallTrace) -> bool:
@@ -389,14 +398,14 @@ async def plan_llm(
             tools = _offer(mode, session, _tools(session, read_only=reading))
             result = await _ask(client, session, tools, "plan", calls, deadline=deadline)
         if isinstance(result, LLMErrorCode):
-            notes = [*_trimmed(left_out, budget), *_notes(session)]
+            notes = [*left_out, *_notes(session)]
             calls = _stamped(calls, client)
             return LLMPlan([], notes, calls, session, error=result, redactions=masked)
         parsed = _take_turn(session, result, "plan", calls, offered=tools, first_index=first_index)
         if not (parsed.read_only and reading):
             break
         session.messages.extend(await answer(parsed, lookup, session.hits))
-    notes = [*_trimmed(left_out, budget), *_notes(session)]
+    notes = [*left_out, *_notes(session)]
     return LLMPlan(parsed.proposals, notes, _stamped(calls, client), session, redactions=masked)
 
 

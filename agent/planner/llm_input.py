@@ -27,6 +27,7 @@ from policies import Precheck
 from tools import Channel, Purpose
 
 __all__ = [
+    "EVENTS_SHOWN",
     "CaseView",
     "PlannerProfile",
     "ProductView",
@@ -37,6 +38,9 @@ __all__ = [
     "minimize",
     "playbook_view",
 ]
+
+EVENTS_SHOWN = 30
+"""The newest events the model sees (fewer when its token budget is tight)."""
 
 
 def mask_text(text: str) -> str:
@@ -196,7 +200,7 @@ def planner_data(
             "stated_reason": mask_text(context.reason) if context.reason else None,
         },
         "signals": json.loads(mask_text(signals.model_dump_json())),
-        "recent_events": [event_view(e) for e in events[-30:]],
+        "recent_events": [event_view(e) for e in events[-EVENTS_SHOWN:]],
         "playbooks": [playbook_view(h) for h in hits],
     }
     return "\n\n".join(

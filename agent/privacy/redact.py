@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from agent.events import scrub_event
 from agent.privacy.scrub import scrub
 from agent.privacy.tokens import Tokenizer
@@ -103,7 +105,39 @@ def redact_record(record: DecisionRecordV1, tokenizer: Tokenizer) -> DecisionRec
     clean = _replacer(*personal_values(record.profile, tokenizer))
     data = _walk(data, [], clean, changed)
     data["redactions"] = [*record.redactions, *(f"stored:{path}" for path in changed)]
-    return DecisionRecordV1.model_validate(data)
+    try:
+        return DecisionRecordV1.model_validate(data)
+    except ValidationError as exc:
+        return DecisionRecordV1.model_validate(_code_safe(data, exc))
+
+
+REDACTED_CODE = "redacted"
+"""What a redacted code becomes: an identifier a model wrote as a phone number or a name
+(``reason_code: "07700900123"``) cannot keep its placeholder ``[phone]``, which no code
+pattern admits."""
+
+
+def _has(node: Any, step: int | str) -> bool:
+    if isinstance(node, list):
+        return isinstance(step, int) and step < len(node)
+    return isinstance(node, dict) and step in node
+
+
+def _code_safe(data: dict[str, Any], exc: ValidationError) -> dict[str, Any]:
+    """``data`` with each string that redaction left unfit for its pattern set to
+    ``REDACTED_CODE``. Error locations name union members too (``call.send_message.args``):
+    a step that is not a key of the data is the member's tag, and skipped."""
+    for error in exc.errors():
+        if error["type"] != "string_pattern_mismatch":
+            raise exc
+        node: Any = data
+        *path, last = error["loc"]
+        for step in path:
+            if _has(node, step):
+                node = node[step]
+        if _has(node, last):
+            node[last] = REDACTED_CODE
+    return data
 
 
 def scrub_request(request: DecideRequest) -> DecideRequest:

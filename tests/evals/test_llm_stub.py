@@ -139,6 +139,18 @@ async def test_a_stream_out_of_time_is_closed_and_the_server_stops_writing() -> 
     assert (stub.answered, stub.abandoned) == (0, 1)
 
 
+async def test_a_stream_that_breaks_off_is_an_llm_error_not_a_crash() -> None:
+    dropped = StubReply(content="Their card payment failed at checkout [f4].", break_after=3)
+    with LLMStub(script=[dropped]) as stub:
+        client = client_for(stub, max_attempts=1)
+        with pytest.raises(LLMError) as caught:
+            await client.chat(MESSAGES, deadline=time.monotonic() + 5, stream=True)
+        await client.aclose()
+
+    assert caught.value.code is LLMErrorCode.CONNECTION
+    assert (stub.answered, stub.abandoned) == (0, 1)
+
+
 async def test_without_tools_the_stub_cites_the_first_fact(client: LLMClient) -> None:
     facts: list[ChatCompletionMessageParam] = [
         {"role": "user", "content": "<facts>\n[f1] tier gold\n[f2] last NPS 3\n</facts>"}

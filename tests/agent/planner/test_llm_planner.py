@@ -535,3 +535,59 @@ async def test_a_json_plan_that_is_prose_or_denied_is_repaired_in_words(
     for messages in told:  # a JSON plan made no tool calls to answer
         assert all(m["role"] != "tool" and "tool_calls" not in m for m in messages)
         assert messages[-2]["role"] == "assistant"
+
+
+async def test_a_code_the_model_wrote_as_a_phone_number_is_stored_redacted(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    # SmolLM2 behind llama-cpp-python did this: the record's redaction turned the code into
+    # "[phone]", which no identifier admits, and storing the decision failed
+    phone_like = action(
+        "send_message", {"channel": "email", "purpose": "service", "template_id": "07700900123"}
+    )
+    model_route.side_effect = ScriptedModel(calls(phone_like))
+    decider = llm_decider()
+
+    record = await decide(decider, request("llm_phone_code"))
+
+    stored = decider.deps.decisions.get(record.decision_id)
+    assert stored is not None
+    assert stored.proposals[0].call.model_dump()["args"]["template_id"] == "redacted"
+    assert "stored:proposals.0.call.args.template_id" in stored.redactions
+    assert record.proposals[0].call.model_dump()["args"]["template_id"] == "07700900123"
+
+
+async def test_with_no_playbook_left_to_drop_the_oldest_events_make_room(
+    llm_decider: LLMDecider, model_route: respx.Route
+) -> None:
+    events = [
+        Event(
+            id=f"evt-view-{n:02d}",
+            ts=NOW - timedelta(hours=30 - n),
+            channel="web",
+            type="page_view",
+            properties={"page": f"/help/billing/article-{n}", "dwell_s": 40 + n},
+        )
+        for n in range(30)
+    ]
+
+    def call_the_named_tool(body: Body) -> httpx.Response:
+        function = body["tools"][0]["function"]
+        return raw_calls((function["name"], json.dumps(minimal_value(function["parameters"]))))
+
+    model = ScriptedModel(call_the_named_tool, call_the_named_tool)
+    model_route.side_effect = model
+
+    record = await decide(
+        llm_decider(prompt_token_budget=2500, tool_choice="named"),
+        request("llm_many_events", events=[e.model_dump(mode="json") for e in events]),
+    )
+
+    data = model.requests[0]["messages"][1]["content"]
+    shown = json.loads(data.split("[untrusted_data]\n", 1)[1].rsplit("\n[/untrusted_data]", 1)[0])
+    ids = [e["id"] for e in shown["recent_events"]]
+    assert not shown["playbooks"]
+    assert 0 < len(ids) < 30
+    assert ids == [e.id for e in events][-len(ids) :]  # the newest kept
+    [note] = [n for n in record.planner_notes if "oldest events" in n.note]
+    assert note.note.startswith(f"{30 - len(ids)} oldest events not shown to the LLM")
