@@ -243,15 +243,15 @@ def _table(rows: list[CompatRow]) -> Table:
 def _markdown(rows: list[CompatRow]) -> str:
     lines = [
         "| server | model | tool_choice | decisions the model made | fallbacks | forbidden "
-        "| p95 (deadline) |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| raised | p95 (deadline) | narratives kept |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in rows:
         reasons = ", ".join(f"{k} {n}" for k, n in row.fallbacks.items()) or "none"
         lines.append(
             f"| {row.server} | {row.model} | `{row.tool_choice}` | {row.model_decided:.0%} of "
-            f"{row.decisions} | {reasons} | {row.violations} | "
-            f"{row.latency_p95_ms / 1000:.1f} s ({row.deadline_s:.0f} s) |"
+            f"{row.decisions} | {reasons} | {row.violations} | {row.errors} | "
+            f"{row.latency_p95_ms / 1000:.1f} s ({row.deadline_s:.0f} s) | {row.narratives} |"
         )
     return "\n".join(lines) + "\n"
 
