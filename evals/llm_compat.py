@@ -257,18 +257,26 @@ def _markdown(rows: list[CompatRow]) -> str:
 
 
 def _modes(found: ProbeResult, only: list[str]) -> list[ToolChoiceMode]:
-    """The modes the probe found working (only those asked for, if any were)."""
-    return [m.mode for m in found.modes if m.ok and (not only or m.mode in only)]
+    """The modes asked for that the probe found working; by default the one it recommends and
+    the JSON plan (none), the last resort."""
+    worked = [m.mode for m in found.modes if m.ok]
+    if only:
+        return [m for m in worked if m in only]
+    return list(dict.fromkeys(m for m in worked if m in (found.recommended, "none")))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--python", required=True, help="An interpreter with llama_cpp.server.")
-    parser.add_argument("--scenarios", type=int, default=24, help="Scenarios per run (sample).")
+    parser.add_argument("--scenarios", type=int, default=16, help="Scenarios per run (sample).")
     parser.add_argument("--deadline-s", type=float, default=60.0, help="Per decision.")
-    parser.add_argument("--budget", type=int, default=6000, help="Prompt tokens (8k context).")
+    parser.add_argument("--budget", type=int, default=2500, help="Prompt tokens (8k context).")
     parser.add_argument(
-        "--mode", action="append", default=[], help="Only these tool_choice modes (repeatable)."
+        "--mode",
+        action="append",
+        default=[],
+        help="These tool_choice modes, where they work (repeatable; default: the recommended "
+        "one and none).",
     )
     parser.add_argument("--model", action="append", default=[], help="Only these models.")
     parser.add_argument(

@@ -8,9 +8,11 @@ from __future__ import annotations
 from pydantic import SecretStr
 
 from agent.config import LLMConfig
-from evals.llm_compat import ModelSpec, _markdown, _row, fallback_reason
+from agent.llm.probe import ModeResult, ProbeResult
+from evals.llm_compat import ModelSpec, _markdown, _modes, _row, fallback_reason
 from evals.result import ScenarioResult
 from tests.evals.builders import scenario
+from tests.factories import NOW
 
 
 def decided(sid: str, mode: str, reason: str, *, kind: str = "decision") -> ScenarioResult:
@@ -64,3 +66,16 @@ def test_a_row_counts_model_decisions_protocol_fallbacks_and_kept_narratives() -
     assert row.latency_p95_ms >= row.latency_p50_ms > 0
     table = _markdown([row])
     assert "| llama-cpp-python | Tiny 1M | `named` | 67% of 6 | client_error 1, " in table
+
+
+def test_by_default_the_recommended_mode_and_the_json_plan_are_run() -> None:
+    def probed(*working: str) -> ProbeResult:
+        modes = [
+            ModeResult(mode=m, ok=m in working, detail="", latency_ms=1.0)
+            for m in ("required", "named", "auto", "none")
+        ]
+        return ProbeResult(base_url="u", model="m", probed_at=NOW, modes=modes)
+
+    assert _modes(probed("named", "auto", "none"), []) == ["named", "none"]
+    assert _modes(probed("required", "auto"), []) == ["required"]
+    assert _modes(probed("named", "auto", "none"), ["auto", "required"]) == ["auto"]
