@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
@@ -10,7 +9,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from agent.llm.probe import ProbeResult, cached_probe, probe, save_probe
+from agent.llm.probe import ProbeResult, probed
 from api.cli_settings import settings_or_exit
 
 __all__ = ["llm_app", "print_probe"]
@@ -56,12 +55,7 @@ def probe_command(
     if config.llm is None:
         typer.echo("error: set NEXTBEST_LLM_BASE_URL and NEXTBEST_LLM_MODEL first", err=True)
         raise typer.Exit(2)
-    result = None if refresh else cached_probe(config.llm, config.data_dir)
-    cached = result is not None
-    if result is None:
-        result = asyncio.run(probe(config.llm))
-        if result.reachable:
-            save_probe(result, config.llm, config.data_dir)
+    result, cached = probed(config.llm, config.data_dir, refresh=refresh)
     print_probe(result, Console(width=max(Console().width, 120)), cached=cached)
     if result.recommended is None:
         raise typer.Exit(1)

@@ -38,6 +38,7 @@ __all__ = [
     "ProbeResult",
     "cached_probe",
     "probe",
+    "probed",
     "save_probe",
     "with_probed_choice",
 ]
@@ -245,18 +246,26 @@ def save_probe(result: ProbeResult, config: LLMConfig, data_dir: Path) -> None:
     temporary.replace(path)
 
 
+def probed(config: LLMConfig, data_dir: Path, *, refresh: bool = False) -> tuple[ProbeResult, bool]:
+    """The cached probe of this server and model, or (none cached, or ``refresh``) a new one,
+    cached when the server answered; and whether it came from the cache."""
+    result = None if refresh else cached_probe(config, data_dir)
+    if result is not None:
+        return result, True
+    with ThreadPoolExecutor(1) as pool:  # the caller may be inside an event loop
+        result = pool.submit(asyncio.run, probe(config)).result()
+    if result.reachable:
+        save_probe(result, config, data_dir)
+    return result, False
+
+
 def with_probed_choice(config: LLMConfig, data_dir: Path) -> LLMConfig:
-    """``config`` with tool_choice ``probe`` replaced by the mode the probe recommends: the
-    cached probe's, or a new probe's (run now, and cached when the server answered). A server
-    that supports no mode, or cannot be reached, gets ``required`` and a warning."""
+    """``config`` with tool_choice ``probe`` replaced by the mode the probe recommends
+    (``probed``). A server that supports no mode, or cannot be reached, gets ``required``
+    and a warning."""
     if config.tool_choice != "probe":
         return config
-    result = cached_probe(config, data_dir)
-    if result is None:
-        with ThreadPoolExecutor(1) as pool:  # the caller may be inside an event loop
-            result = pool.submit(asyncio.run, probe(config)).result()
-        if result.reachable:
-            save_probe(result, config, data_dir)
+    result, _ = probed(config, data_dir)
     mode = result.recommended
     if mode is None:
         _log.warning(
