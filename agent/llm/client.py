@@ -6,7 +6,8 @@ circuit breaker per kind of call (plan, repair, narrative) skips the endpoint af
 failed calls of that kind: a server that cannot plan may still write narratives. Every failed
 attempt is logged (``nextbest.llm``) with the server's status, error type and message. Only
 the common chat-completions surface is used, so OpenAI, Azure OpenAI (v1 endpoint), vLLM and
-Ollama all work.
+Ollama all work. Reading what came back (a completion, or a streamed answer) is
+``agent.llm.answers``'s.
 
 The openai SDK gets a plain ``httpx.AsyncClient`` and ``max_retries=0``: retries are ours alone,
 and tests mock the HTTP layer with respx.
@@ -28,19 +29,18 @@ from openai import AsyncStream
 from openai.types.chat import (
     ChatCompletion,
     ChatCompletionChunk,
-    ChatCompletionMessageFunctionToolCall,
     ChatCompletionMessageParam,
     ChatCompletionToolParam,
 )
-from pydantic import ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.stop import stop_base
 
 from agent.config import LLMConfig
+from agent.llm.answers import gathered, to_result
 from agent.llm.breaker import CircuitBreaker
 from agent.llm.errors import LLMError, LLMErrorCode
 from agent.llm.http_errors import as_llm_error
-from agent.llm.models import ChatResult, LLMUsage, ToolCallOut
+from agent.llm.models import ChatResult
 
 __all__ = ["DEFAULT_CHARS_PER_TOKEN", "LLMClient", "request_chars"]
 
@@ -55,87 +55,6 @@ _BACKOFF_JITTER_S = 0.25
 _MAX_CONNECTIONS = 512
 """Concurrent requests to the endpoint from one process: decisions overlap their LLM waits."""
 _KEEPALIVE = 64
-
-
-def _tool_calls(calls: Sequence[object]) -> list[ToolCallOut]:
-    """Function tool calls, read leniently: local servers omit ids or send arguments as JSON."""
-    found = []
-    for index, call in enumerate(calls):
-        if not isinstance(call, ChatCompletionMessageFunctionToolCall):
-            continue  # a custom (free-form) tool call: we never offer those
-        name, arguments = call.function.name, call.function.arguments
-        if not isinstance(name, str) or not name:
-            raise LLMError(LLMErrorCode.BAD_RESPONSE, "a tool call has no function name")
-        if not isinstance(arguments, str):
-            arguments = "" if arguments is None else json.dumps(arguments)
-        found.append(ToolCallOut(id=call.id or f"call_{index}", name=name, arguments=arguments))
-    return found
-
-
-async def _gathered(chunks: AsyncStream[ChatCompletionChunk]) -> ChatCompletion:
-    """A streamed text answer as one completion: its text (or refusal), finish reason, model
-    and usage. A server that answers with one JSON completion instead is read as one."""
-    if chunks.response.headers.get("content-type", "").startswith("application/json"):
-        return ChatCompletion.model_validate_json(await chunks.response.aread())
-    parts: list[str] = []
-    refused: list[str] = []
-    first: ChatCompletionChunk | None = None
-    finish: str | None = None
-    usage = None
-    async for chunk in chunks:
-        first = first or chunk
-        usage = chunk.usage or usage
-        for choice in chunk.choices[:1]:
-            parts.append(choice.delta.content or "")
-            refused.append(choice.delta.refusal or "")
-            finish = choice.finish_reason or finish
-    if first is None:
-        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the stream ended before any chunk")
-    message = {"role": "assistant", "content": "".join(parts), "refusal": "".join(refused) or None}
-    return ChatCompletion.model_validate(
-        {
-            "id": first.id,
-            "object": "chat.completion",
-            "created": first.created,
-            "model": first.model,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish or "stop"}],
-            "usage": usage.model_dump() if usage is not None else None,
-        }
-    )
-
-
-def _to_result(
-    completion: object, *, fallback_model: str, latency_ms: float, attempts: int
-) -> ChatResult:
-    """The first choice as a ChatResult. The SDK does not validate answers, so we do."""
-    if not isinstance(completion, ChatCompletion) or not isinstance(completion.choices, list):
-        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the answer is not a chat completion")
-    if not completion.choices:
-        raise LLMError(LLMErrorCode.EMPTY_CHOICES, "the answer has no choices")
-    choice = completion.choices[0]
-    message = choice.message
-    if message is None:
-        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the first choice has no message")
-    usage = completion.usage
-    try:
-        return ChatResult(
-            content=message.content,
-            tool_calls=_tool_calls(message.tool_calls or []),
-            refusal=message.refusal,
-            finish_reason=choice.finish_reason,
-            model=completion.model or fallback_model,
-            usage=LLMUsage(
-                prompt_tokens=usage.prompt_tokens or 0,
-                completion_tokens=usage.completion_tokens or 0,
-                total_tokens=usage.total_tokens or 0,
-            )
-            if usage is not None
-            else LLMUsage(),
-            latency_ms=latency_ms,
-            attempts=attempts,
-        )
-    except ValidationError:
-        raise LLMError(LLMErrorCode.BAD_RESPONSE, "the answer has malformed fields") from None
 
 
 class _StopAtDeadline(stop_base):
@@ -323,7 +242,7 @@ class LLMClient:
         size = request_chars(body)
         try:
             completion, attempts = await self._create_with_retries(body, deadline, purpose)
-            result = _to_result(
+            result = to_result(
                 completion,
                 fallback_model=self._config.model,
                 latency_ms=(self._clock() - started) * 1000,
@@ -416,7 +335,7 @@ class LLMClient:
                         stream_cls=AsyncStream[ChatCompletionChunk],
                     )
                     async with chunks:  # closed on the way out, a timeout's cancel included
-                        return await _gathered(chunks)
+                        return await gathered(chunks)
                 return await self._sdk().post(
                     "/chat/completions",
                     cast_to=ChatCompletion,
